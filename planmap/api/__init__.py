@@ -1,0 +1,1 @@
+"""The HTTP API: OGC API - Features over the layer store, plus planmap's own endpoints."""

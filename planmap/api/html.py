@@ -1,0 +1,22 @@
+"""HTML views of the OGC resources (``f=html``), rendered with Jinja2 templates."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from ..layers.registry import GEOM_QUALITY_ZH
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
+_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+_env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
+_env.globals["quality_zh"] = GEOM_QUALITY_ZH
+
+
+def render(template: str, request: Request, **ctx) -> HTMLResponse:
+    base = str(request.base_url).rstrip("/")
+    html = _env.get_template(template).render(base=base, **ctx)
+    return HTMLResponse(html)

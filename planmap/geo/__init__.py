@@ -1,0 +1,1 @@
+"""Coordinate systems, Chinese coordinate obfuscations, measurement and geometry repair."""

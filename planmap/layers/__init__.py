@@ -1,0 +1,1 @@
+"""Layer registry, build pipeline and joins."""

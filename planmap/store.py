@@ -1,0 +1,129 @@
+"""The one layer store behind every route: the API, the map and the exports read layers here.
+
+A :class:`LayerStore` loads every registered layer from a GeoPackage into memory once (the
+planning layers are a few MB), builds a spatial index per layer, and answers the queries the
+routes need: bbox windows, single features, the full layer. Keeping one store means the API, the
+map page and the exports can never disagree about a feature.
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import shapely
+from shapely import STRtree
+from shapely.geometry import box
+
+from .config import default_data_path
+from .layers.registry import LayerSpec, load_registry
+
+
+class UnknownLayer(KeyError):
+    """A layer id that is not in the store; ``str()`` lists the known ids."""
+
+    def __init__(self, layer_id: str, known: list[str]):
+        super().__init__(layer_id)
+        self.layer_id = layer_id
+        self.known = known
+
+    def __str__(self) -> str:
+        return f"unknown layer {self.layer_id!r}; known layers: {', '.join(self.known)}"
+
+
+@dataclass
+class Layer:
+    """One layer in memory: its registry spec, its features (WGS84) and a spatial index."""
+
+    spec: LayerSpec
+    gdf: gpd.GeoDataFrame  # index = feature id (int, stable across builds)
+    _tree: STRtree | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def tree(self) -> STRtree:
+        if self._tree is None:
+            with self._lock:
+                if self._tree is None:
+                    self._tree = STRtree(self.gdf.geometry.values)
+        return self._tree
+
+    @property
+    def geometries(self) -> np.ndarray:
+        return self.gdf.geometry.values
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        if self.gdf.empty:
+            return (116.7, 38.5, 118.1, 40.3)
+        return tuple(float(v) for v in self.gdf.total_bounds)  # type: ignore[return-value]
+
+    def __len__(self) -> int:
+        return len(self.gdf)
+
+    def positions_in_bbox(self, bbox: tuple[float, float, float, float]) -> np.ndarray:
+        """Row positions of features intersecting a WGS84 bbox, in feature-id order."""
+        hits = self.tree.query(box(*bbox), predicate="intersects")
+        return np.sort(hits)
+
+    def feature(self, fid: int):
+        return self.gdf.loc[fid]
+
+
+class LayerStore:
+    """All layers, loaded from one GeoPackage."""
+
+    def __init__(self, layers: dict[str, Layer], path: Path | None = None, etag: str = ""):
+        self.layers = layers
+        self.path = path
+        self.etag = etag
+
+    @classmethod
+    def from_gpkg(cls, path: str | Path | None = None) -> "LayerStore":
+        path = Path(path) if path else default_data_path()
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no GeoPackage there; run `planmap build` or pass --data")
+        present = {name for name, _ in pyogrio.list_layers(path)}
+        layers: dict[str, Layer] = {}
+        for spec in load_registry():
+            if spec.id not in present:
+                continue
+            gdf = pyogrio.read_dataframe(path, layer=spec.id, fid_as_index=True)
+            gdf = gdf.set_crs("EPSG:4326", allow_override=True)
+            gdf.index = gdf.index.astype(int)
+            gdf.index.name = "fid"
+            layers[spec.id] = Layer(spec, gdf)
+        stat = path.stat()
+        etag = hashlib.sha1(f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+        return cls(layers, path, etag)
+
+    def ids(self) -> list[str]:
+        return list(self.layers)
+
+    def get(self, layer_id: str) -> Layer:
+        try:
+            return self.layers[layer_id]
+        except KeyError:
+            raise UnknownLayer(layer_id, self.ids()) from None
+
+    def __iter__(self):
+        return iter(self.layers.values())
+
+    def polygon_layers(self) -> list[Layer]:
+        return [lyr for lyr in self if lyr.spec.geometry == "polygon"]
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        b = np.array([lyr.bounds for lyr in self])
+        return (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())
+
+
+def union_geometry(layer: Layer):
+    return shapely.union_all(layer.geometries)
