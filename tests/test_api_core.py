@@ -142,3 +142,9 @@ def test_map_assets_are_served(client):
     page = client.get("/map?basemap=none").text
     for url in re.findall(r"""src=["'](http://testserver/static/[^"']+)["']""", page):
         assert client.get(url.replace("http://testserver", "")).status_code == 200
+
+
+def test_wrong_method_is_a_405_with_an_allow_header(client):
+    r = client.post("/collections")
+    _problem(r, 405)
+    assert r.headers["allow"] == "GET"

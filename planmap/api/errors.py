@@ -36,10 +36,11 @@ _TITLES = {400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
            422: "Unprocessable Content", 500: "Internal Server Error"}
 
 
-def problem_response(status: int, detail: str, title: str | None = None, **extra) -> Response:
+def problem_response(status: int, detail: str, title: str | None = None,
+                     headers: dict[str, str] | None = None, **extra) -> Response:
     body = {"type": "about:blank", "title": title or _TITLES.get(status, "Error"),
             "status": status, "detail": detail, **extra}
-    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM)
+    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM, headers=headers)
 
 
 def _validation_detail(exc: RequestValidationError) -> str:
@@ -72,7 +73,7 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         if exc.status_code == 404 and detail == "Not Found":
             detail = "no such resource; the landing page / lists what this service offers"
-        return problem_response(exc.status_code, detail)
+        return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

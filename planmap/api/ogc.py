@@ -19,6 +19,7 @@ from .deps import get_store
 from .errors import ProblemError
 from .geojson import features
 from .html import render
+from .cql import parse_filter
 from .negotiate import wants
 from .params import LIMIT_MAX, bbox_to_crs84, clamp_limit, parse_bbox, parse_crs
 
@@ -36,6 +37,18 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-common-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-common-2/1.0/conf/collections",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
 ]
 
 Store = Annotated[LayerStore, Depends(get_store)]
@@ -177,6 +190,9 @@ def items(
     offset: Annotated[int, Query(ge=0)] = 0,
     crs: Annotated[str | None, Query()] = None,
     bbox_crs: Annotated[str | None, Query(alias="bbox-crs")] = None,
+    filter: Annotated[str | None, Query(description="a CQL2 filter, e.g. name LIKE '%湿地%'")] = None,
+    filter_lang: Annotated[str | None, Query(alias="filter-lang")] = None,
+    filter_crs: Annotated[str | None, Query(alias="filter-crs")] = None,
     f: FormatParam = None,
 ) -> Response:
     layer = store.get(collection_id)
@@ -190,6 +206,9 @@ def items(
     filters = _property_filters(request, layer)
     if filters:
         gdf = _apply_property_filters(gdf, filters, layer)
+    if filter is not None and filter.strip():
+        cql = parse_filter(filter, filter_lang, parse_crs(filter_crs, "filter-crs"), layer.spec)
+        gdf = gdf[cql.mask(gdf)]
     matched = len(gdf)
     window = gdf.iloc[offset: offset + page]
     fmt = wants(request, f)

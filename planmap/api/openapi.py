@@ -36,12 +36,29 @@ OGC_PARAMETERS: dict[str, dict[str, Any]] = {
     "crs": {
         "name": "crs", "in": "query", "required": False,
         "description": "The CRS of the response geometries (a URI listed in the collection's `crs`).",
-        "schema": {"type": "string", "format": "uri"},
+        "schema": {"type": "string"},
     },
     "bbox-crs": {
         "name": "bbox-crs", "in": "query", "required": False,
         "description": "The CRS of `bbox` (a URI listed in the collection's `crs`).",
-        "schema": {"type": "string", "format": "uri"},
+        "schema": {"type": "string"},
+    },
+    "filter": {
+        "name": "filter", "in": "query", "required": False,
+        "description": ("A CQL2 filter over the collection's queryables, e.g. "
+                        "`name LIKE '%湿地%'`, `level = 1` or "
+                        "`S_INTERSECTS(geometry, POLYGON((117 39, 117.5 39, 117.5 39.5, 117 39)))`."),
+        "schema": {"type": "string"},
+    },
+    "filter-lang": {
+        "name": "filter-lang", "in": "query", "required": False,
+        "description": "The language of `filter`: cql2-text (default) or cql2-json.",
+        "schema": {"type": "string", "enum": ["cql2-text", "cql2-json"], "default": "cql2-text"},
+    },
+    "filter-crs": {
+        "name": "filter-crs", "in": "query", "required": False,
+        "description": "The CRS of geometry literals in `filter` (default CRS84).",
+        "schema": {"type": "string"},
     },
     "f": {
         "name": "f", "in": "query", "required": False,
@@ -78,6 +95,41 @@ def _to_30(node: Any) -> Any:
     return node
 
 
+_ANY = {"schema": {}}
+_PROBLEM = {"application/problem+json": {"schema": {
+    "type": "object", "required": ["status", "detail"],
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                   "status": {"type": "integer"}, "detail": {"type": "string"}}}}}
+# what each OGC path really answers with (f=json / f=html), so clients and tests can trust /api
+_MEDIA: dict[str, tuple[str, ...]] = {
+    "/": ("application/json", "text/html"),
+    "/conformance": ("application/json", "text/html"),
+    "/collections": ("application/json", "text/html"),
+    "/collections/{collection_id}": ("application/json", "text/html"),
+    "/collections/{collection_id}/items": ("application/geo+json", "text/html"),
+    "/collections/{collection_id}/items/{feature_id}": ("application/geo+json", "text/html"),
+    "/collections/{collection_id}/queryables": ("application/schema+json",),
+    "/export/planmap.gpkg": ("application/geopackage+sqlite3",),
+    "/export/{filename}": ("application/geopackage+sqlite3", "application/zip",
+                           "application/vnd.google-earth.kml+xml", "application/geo+json",
+                           "text/csv", "application/flatgeobuf"),
+}
+
+
+def _document_media(doc: dict[str, Any]) -> None:
+    for path, media in _MEDIA.items():
+        op = doc.get("paths", {}).get(path, {}).get("get")
+        if not op:
+            continue
+        responses = op.setdefault("responses", {})
+        ok = responses.setdefault("200", {"description": "OK"})
+        ok["content"] = {m: _ANY for m in media}
+        responses.pop("422", None)
+        for code, text in (("400", "Bad request (problem details say what to change)"),
+                           ("404", "No such collection, feature or export")):
+            responses[code] = {"description": text, "content": _PROBLEM}
+
+
 def build_openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema:
         return app.openapi_schema
@@ -100,5 +152,6 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
                 else:
                     new.append(p)
             op["parameters"] = new
+    _document_media(doc)
     app.openapi_schema = doc
     return doc

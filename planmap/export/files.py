@@ -1,0 +1,182 @@
+"""Write layers to GIS files (GeoPackage, zipped Shapefile, KML, GeoJSON, CSV, FlatGeobuf).
+
+Every file is written by GDAL (through pyogrio) from the same in-memory store the API serves,
+so a download can never disagree with ``/collections``. Coordinates in files use the GIS axis
+order (x = longitude or easting) with the CRS recorded in the file (``.prj``, GeoPackage
+``srs_id`` …), which is what desktop GIS expects; only the OGC API wire format follows the
+authority axis order.
+
+Formats that hold one geometry type per layer (GeoPackage as QGIS reads it, Shapefile) get a
+layer per geometry family when a layer mixes, say, points and polygons: ``parks`` holds the
+layer's declared family and ``parks_point`` the points.
+"""
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import shapely
+
+from ..geo.crs import CrsInfo
+from ..layers.registry import LayerSpec
+from ..store import Layer, LayerStore
+from .qml import write_layer_styles
+
+
+@dataclass(frozen=True)
+class Format:
+    key: str  # CLI name
+    driver: str
+    media_type: str
+    suffix: str  # URL / file suffix
+
+
+FORMATS: dict[str, Format] = {f.key: f for f in (
+    Format("gpkg", "GPKG", "application/geopackage+sqlite3", "gpkg"),
+    Format("shp", "ESRI Shapefile", "application/zip", "zip"),
+    Format("kml", "KML", "application/vnd.google-earth.kml+xml", "kml"),
+    Format("geojson", "GeoJSON", "application/geo+json", "geojson"),
+    Format("csv", "CSV", "text/csv; charset=utf-8", "csv"),
+    Format("fgb", "FlatGeobuf", "application/flatgeobuf", "fgb"),
+)}
+BY_SUFFIX: dict[str, Format] = {f.suffix: f for f in FORMATS.values()}
+
+
+class ExportError(ValueError):
+    """An export that cannot be made as asked (the message says what would work)."""
+
+
+def _file_crs(crs: CrsInfo) -> str:
+    """The CRS written into files: CRS84 is EPSG:4326 in GIS axis order, which files use."""
+    return "EPSG:4326" if crs.code == "CRS84" else crs.code
+
+
+def _family(geoms: np.ndarray) -> np.ndarray:
+    ids = shapely.get_type_id(geoms)
+    return np.select([np.isin(ids, (0, 4)), np.isin(ids, (1, 2, 5)), np.isin(ids, (3, 6))],
+                     ["point", "line", "polygon"], "other")
+
+
+def frame(layer: Layer, crs: CrsInfo) -> gpd.GeoDataFrame:
+    """The layer's public fields plus ``fid`` (the stable feature id), in ``crs``."""
+    cols = [f for f in layer.spec.field_names if f in layer.gdf.columns]
+    gdf = layer.gdf[cols + ["geometry"]].sort_index().reset_index(names="fid")
+    gdf = gpd.GeoDataFrame(gdf, geometry="geometry", crs="EPSG:4326")
+    return gdf if crs.code in ("CRS84", "EPSG:4326") else gdf.to_crs(_file_crs(crs))
+
+
+def split_by_family(layer_id: str, declared: str, gdf: gpd.GeoDataFrame
+                    ) -> list[tuple[str, str, gpd.GeoDataFrame]]:
+    """(table name, family, rows) per geometry family; the declared family keeps the id."""
+    fam = _family(gdf.geometry.values)
+    present = [f for f in ("polygon", "line", "point", "other") if (fam == f).any()]
+    if not present:
+        return [(layer_id, declared, gdf)]
+    main = declared if declared in present else present[0]
+    fam = np.where(shapely.is_missing(gdf.geometry.values), main, fam)  # null geometry: keep
+    present = [f for f in ("polygon", "line", "point", "other") if (fam == f).any()]
+    return [(layer_id if f == main else f"{layer_id}_{f}", f, gdf[fam == f]) for f in present]
+
+
+def _write(gdf: gpd.GeoDataFrame, path: Path, driver: str, layer: str, **opts) -> None:
+    if driver == "GPKG" and not opts.get("append"):
+        # GeoPackage 1.2: read without warnings by the GDAL/QGIS of Debian stable, not only 3.8+
+        opts.setdefault("dataset_options", {})["VERSION"] = "1.2"
+    pyogrio.write_dataframe(gdf, path, layer=layer, driver=driver, **opts)
+
+
+def shapefile_names(columns: list[str]) -> dict[str, str]:
+    """Shapefile field names (≤ 10 characters), unique and deterministic."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for col in columns:
+        short = col[:10]
+        n = 1
+        while short.lower() in used:
+            suffix = f"_{n}"
+            short = col[: 10 - len(suffix)] + suffix
+            n += 1
+        used.add(short.lower())
+        out[col] = short
+    return out
+
+
+def _shapefile_zip(spec: LayerSpec, gdf: gpd.GeoDataFrame, tmp: Path) -> bytes:
+    names = shapefile_names([c for c in gdf.columns if c != "geometry"])
+    titles = {f.name: f"{f.title_zh} / {f.title_en}" for f in spec.fields}
+    parts = split_by_family(spec.id, spec.geometry, gdf.rename(columns=names))
+    for table, _, rows in parts:
+        _write(rows, tmp / f"{table}.shp", "ESRI Shapefile", table, ENCODING="UTF-8")
+    readme = [f"{spec.title_zh} {spec.title_en} — planmap export", "",
+              "Shapefile field names are limited to 10 characters:", ""]
+    readme += [f"{short:<10}  {full}  {titles.get(full, 'feature id (stable)')}"
+               for full, short in names.items()]
+    readme += ["", "Text longer than 254 bytes is truncated by the Shapefile format; "
+               "use the GeoPackage export for full text."]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for p in sorted(tmp.iterdir()):
+            zf.write(p, p.name)
+        zf.writestr(f"{spec.id}_README.txt", "\n".join(readme) + "\n")
+    return buf.getvalue()
+
+
+def export_layer(layer: Layer, fmt: str, crs: CrsInfo, csv_geometry: str = "wkt") -> bytes:
+    """One layer as the bytes of a file in ``fmt`` (a key of :data:`FORMATS`)."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if fmt == "kml" and crs.code not in ("CRS84", "EPSG:4326"):
+        raise ExportError("KML is always WGS84 longitude/latitude; leave crs out for KML")
+    if fmt == "csv" and csv_geometry not in ("wkt", "xy"):
+        raise ExportError(f"geometry={csv_geometry!r}; CSV geometry is wkt or xy")
+    spec = layer.spec
+    gdf = frame(layer, crs)
+    with tempfile.TemporaryDirectory(prefix="planmap-export-") as d:
+        tmp = Path(d)
+        if fmt == "shp":
+            return _shapefile_zip(spec, gdf, tmp)
+        out = tmp / f"{spec.id}.{FORMATS[fmt].suffix}"
+        if fmt == "gpkg":
+            parts = split_by_family(spec.id, spec.geometry, gdf)
+            for table, _, rows in parts:
+                _write(rows, out, "GPKG", table, promote_to_multi=True, append=out.exists())
+            write_layer_styles(out, [(t, spec, fam) for t, fam, _ in parts])
+        elif fmt == "csv":
+            if csv_geometry == "xy" and not (_family(gdf.geometry.values) == "point").all():
+                raise ExportError(f"{spec.id} has {spec.geometry} geometries; lon/lat columns "
+                                  "need points, so use geometry=wkt")
+            _write(gdf, out, "CSV", spec.id, GEOMETRY="AS_XY" if csv_geometry == "xy" else "AS_WKT",
+                   WRITE_BOM="YES")
+        elif fmt == "kml":
+            _write(gdf, out, "KML", spec.id, dataset_options={"NameField": "name"})
+        elif fmt == "geojson":
+            _write(gdf, out, "GeoJSON", spec.id, RFC7946="YES" if crs.code == "CRS84" else "NO",
+                   WRITE_NAME="YES")
+        else:
+            _write(gdf, out, "FlatGeobuf", spec.id, SPATIAL_INDEX="YES")
+        return out.read_bytes()
+
+
+def export_all(store: LayerStore, crs: CrsInfo, path: Path) -> Path:
+    """Every layer in one GeoPackage at ``path``, with QGIS styles in ``layer_styles``."""
+    path = Path(path)
+    if path.exists():
+        path.unlink()
+    styled: list[tuple[str, LayerSpec, str]] = []
+    for layer in store:
+        for table, fam, rows in split_by_family(layer.id, layer.spec.geometry, frame(layer, crs)):
+            _write(rows, path, "GPKG", table, promote_to_multi=True, append=path.exists())
+            styled.append((table, layer.spec, fam))
+    write_layer_styles(path, styled)
+    return path
+
+
+def export_all_bytes(store: LayerStore, crs: CrsInfo) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="planmap-export-") as d:
+        return export_all(store, crs, Path(d) / "planmap.gpkg").read_bytes()
