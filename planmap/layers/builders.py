@@ -283,7 +283,15 @@ BUILDERS: dict[str, Callable[[BuildContext], gpd.GeoDataFrame]] = {
     "wetlands": wetlands,
     "eco_corridors": eco_corridors,
     "twin_cities": twin_cities,
+    "parks": lambda ctx: _projects_mod().parks_layer(ctx.sources, ctx.built["districts"])[0],
+    "projects": lambda ctx: _projects_mod().projects_layer(ctx.sources, ctx.built),
 }
+
+
+def _projects_mod():
+    from . import projects  # noqa: PLC0415 - the parks/projects code lives in its own module
+
+    return projects
 
 # Builders that read other layers; the build orders layers so these come after their inputs.
 DEPENDS_ON: dict[str, tuple[str, ...]] = {
@@ -292,6 +300,8 @@ DEPENDS_ON: dict[str, tuple[str, ...]] = {
     "wetlands": ("districts",),
     "eco_corridors": ("districts",),
     "twin_cities": ("districts", "eco_barrier"),
+    "parks": ("districts",),
+    "projects": ("districts", "twin_cities", "barrier_zones", "wetlands", "parks"),
 }
 
 # Fields the build recomputes for any geometry, including an official replacement.
