@@ -36,7 +36,7 @@ def _build(args: argparse.Namespace) -> int:
 def _render(args: argparse.Namespace) -> int:
     from .store import LayerStore  # noqa: PLC0415
     from .web.assets import STATIC_DIR  # noqa: PLC0415
-    from .web.mapview import MapOptions, render_html  # noqa: PLC0415
+    from .web.mapview import MapOptions, render_html, tianditu_key  # noqa: PLC0415
 
     store = LayerStore.from_gpkg(args.data)
     layers = tuple(x.strip() for x in args.layers.split(",")) if args.layers else None
@@ -52,10 +52,30 @@ def _render(args: argparse.Namespace) -> int:
         shutil.rmtree(assets)
     shutil.copytree(STATIC_DIR, assets)
     html = render_html(store, MapOptions(layers=layers, basemap=args.basemap,
-                                         static_prefix="planmap-static"))
+                                         static_prefix="planmap-static", lang=args.lang,
+                                         api_base=args.api_base or "",
+                                         tianditu_key=tianditu_key()))
     out.write_text(html, encoding="utf-8")
     print(f"wrote {out} ({out.stat().st_size / 1e3:.0f} kB) and its assets in {assets}/")
     return 0
+
+
+def _import_projects(args: argparse.Namespace) -> int:
+    from .imports import format_report, import_projects  # noqa: PLC0415
+    from .imports.table import TableError  # noqa: PLC0415
+    from .store import LayerStore  # noqa: PLC0415
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"planmap import-projects: {path}: no such file", file=sys.stderr)
+        return 2
+    try:
+        report = import_projects(path.read_bytes(), path.name, LayerStore.from_gpkg(args.data))
+    except TableError as exc:
+        print(f"planmap import-projects: {exc}", file=sys.stderr)
+        return 2
+    print(format_report(report))
+    return 0 if not report.problems else 1
 
 
 def parser() -> argparse.ArgumentParser:
@@ -79,9 +99,20 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser("render", help="write a standalone map page (with its assets beside it)")
     r.add_argument("-o", "--output", required=True)
     r.add_argument("--layers", default=None, help="comma-separated layer ids")
-    r.add_argument("--basemap", default="osm", choices=["osm", "none"])
+    r.add_argument("--basemap", default="osm", choices=["osm", "tianditu", "amap", "none"],
+                   help="amap shifts the overlays to GCJ-02; tianditu reads PLANMAP_TIANDITU_KEY")
+    r.add_argument("--lang", default="zh", choices=["zh", "en"])
+    r.add_argument("--api-base", default=None,
+                   help="URL of a planmap service for finer geometry and the siting check")
     r.add_argument("--data", default=None)
     r.set_defaults(func=_render)
+
+    from .export.cli import add_subparser as add_export  # noqa: PLC0415
+    add_export(sub)
+    ip = sub.add_parser("import-projects", help="import a project list (CSV/XLSX) into the GeoPackage")
+    ip.add_argument("file")
+    ip.add_argument("--data", default=None, help="GeoPackage to import into (default: the embedded one)")
+    ip.set_defaults(func=_import_projects)
     return p
 
 

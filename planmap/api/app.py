@@ -19,8 +19,11 @@ from ..store import LayerStore
 from ..web.assets import STATIC_DIR
 from ..web.routes import router as web_router
 from .errors import install_error_handlers
+from .export_routes import router as export_router
 from .ogc import OPENAPI_JSON, router as ogc_router
+from .query_routes import router as query_router
 from .openapi import build_openapi
+from .project_routes import router as project_router
 
 
 def create_app(store: LayerStore | None = None, data: str | Path | None = None) -> FastAPI:
@@ -35,7 +38,10 @@ def create_app(store: LayerStore | None = None, data: str | Path | None = None) 
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.include_router(ogc_router)
+    app.include_router(export_router)
     app.include_router(web_router)
+    app.include_router(project_router)
+    app.include_router(query_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/api", include_in_schema=False)

@@ -1,153 +1,138 @@
-"""Build the planners' Folium map from the layer store.
+"""Build the planners' map page: a Folium shell plus one vendored script that draws the layers.
 
 Everything the page shows comes from the store (features) and the registry (titles, groups,
-styles, legend), so a new layer appears on the map without code here. Geometry is simplified and
-rounded before it is inlined (folium inlines everything), and all assets are vendored.
+styles, legend), so a new layer appears on the map without code here. Folium provides the map
+shell and the asset loading (pointed at the vendored copies, never a CDN); ``static/planmap.js``
+does the interactive work, driven by one JSON config written into the page. Geometry travels as a
+simplified TopoJSON overview (``mapdata``); finer levels are fetched on zoom when served.
 """
 from __future__ import annotations
 
 import html
+import json
+import os
 from dataclasses import dataclass
 
 import folium
-import geopandas as gpd
-import shapely
 from branca.element import Element, MacroElement, Template
-from folium.plugins import GroupedLayerControl
 
 from ..layers.registry import GEOM_QUALITY_ZH, LayerSpec
-from ..store import Layer, LayerStore
-from .assets import MAP_CSS, MAP_JS, PLUGIN_CSS, PLUGIN_JS, urls
+from ..store import LayerStore
+from . import mapdata
+from .assets import MAP_CSS, MAP_JS, urls
 
-BASEMAPS = ("osm", "none")
-# Simplification tolerance in degrees (≈ 11 m per 1e-4°) per geometry kind, and output decimals.
-SIMPLIFY_DEG = {"polygon": 1e-4, "line": 5e-5, "point": 0.0}
-DECIMALS = 5
+BASEMAPS = ("osm", "tianditu", "amap", "none")
+LANGS = ("zh", "en")
+# The layer tree's groups, in the order the planners asked for; layers in other groups follow.
+GROUPS = (("行政区划", "Administrative divisions"), ("双城格局", "Twin cities"),
+          ("生态空间", "Ecological space"), ("产业园区", "Industrial parks"), ("项目", "Projects"))
+TIANDITU_ENV = "PLANMAP_TIANDITU_KEY"
+
+
+def tianditu_key() -> str:
+    """The 天地图 key from the environment (tiles are refused without one)."""
+    return os.environ.get(TIANDITU_ENV, "").strip()
 
 
 @dataclass(frozen=True)
 class MapOptions:
+    """One map configuration; the served page is cached per (store etag, options)."""
+
     layers: tuple[str, ...] | None = None
     basemap: str = "osm"
     static_prefix: str = "/static"
     lang: str = "zh"
+    # Base URL of the planmap service for finer geometry, siting and stats; "" = standalone page
+    # (overview geometry only, siting disabled).
+    api_base: str = ""
+    tianditu_key: str = ""
 
 
-def _slim(layer: Layer) -> gpd.GeoDataFrame:
-    """Only the popup fields, simplified geometry, coordinates rounded to ~1 m."""
-    spec = layer.spec
-    gdf = layer.gdf[spec.field_names + ["geometry"]].copy()
-    tol = SIMPLIFY_DEG.get(spec.geometry, 0.0)
-    geoms = gdf.geometry.values
-    if tol:
-        geoms = shapely.simplify(geoms, tol, preserve_topology=True)
-    gdf["geometry"] = shapely.set_precision(geoms, 10 ** -DECIMALS)
-    gdf["geom_quality"] = [f"{q}（{GEOM_QUALITY_ZH.get(q, q)}）" for q in gdf["geom_quality"]]
-    gdf["fid"] = gdf.index.astype(int)
-    return gdf
-
-
-def _style_function(spec: LayerSpec):
+def _spec_json(spec: LayerSpec, count: int) -> dict:
     st = spec.style
-    classes = {c.value: c.fill_color for c in spec.classes}
-    cf = spec.class_field
-
-    def style(feature: dict) -> dict:
-        fill = st.fill_color
-        if cf and feature["properties"].get(cf) in classes:
-            fill = classes[feature["properties"][cf]]
-        schematic = str(feature["properties"].get("geom_quality", "")).startswith("schematic")
-        return {"color": st.color, "weight": st.weight, "fillColor": fill,
-                "fillOpacity": st.fill_opacity,
-                "dashArray": (st.dash or "6 4") if schematic else (st.dash or None)}
-
-    return style
-
-
-def _popup_fields(spec: LayerSpec) -> tuple[list[str], list[str]]:
-    fields = [f for f in spec.fields if f.name not in ("district_shares",)]
-    return [f.name for f in fields], [f.title_zh for f in fields]
+    return {
+        "id": spec.id, "title_zh": spec.title_zh, "title_en": spec.title_en,
+        "group": spec.group, "geometry": spec.geometry, "count": count,
+        "description": spec.description,
+        "style": {"color": st.color, "fill_color": st.fill_color, "fill_opacity": st.fill_opacity,
+                  "weight": st.weight, "dash": st.dash, "legend_zh": st.legend_zh,
+                  "legend_en": st.legend_en},
+        "classes": [{"value": c.value, "fill_color": c.fill_color, "legend_zh": c.legend_zh,
+                     "legend_en": c.legend_en} for c in spec.classes],
+        "class_field": spec.class_field,
+        "fields": [{"name": f.name, "zh": f.title_zh, "en": f.title_en} for f in spec.fields
+                   if f.name not in mapdata.DROP_FIELDS],
+    }
 
 
-def _legend_html(specs: list[LayerSpec]) -> str:
-    rows, group = [], None
+def _groups(specs: list[LayerSpec]) -> list[dict]:
+    known = [{"zh": zh, "en": en} for zh, en in GROUPS]
     for spec in specs:
-        if spec.group != group:
-            group = spec.group
-            rows.append(f'<div class="grp">{html.escape(group)}</div>')
-        st = spec.style
-        border = "dashed" if st.dash else "solid"
-        entries = [(c.fill_color, c.legend_zh) for c in spec.classes] or [(st.fill_color, st.legend_zh)]
-        for fill, label in entries:
-            bg = fill if st.fill_opacity > 0 or spec.classes else "transparent"
-            shape = "height:0;border-top-width:4px;" if spec.geometry == "line" else ""
-            rows.append(f'<div><span class="sw" style="background:{bg};border:2px {border} {st.color};'
-                        f'{shape}opacity:.9"></span>{html.escape(label)}</div>')
-    rows.append('<div class="note">虚线＝示意范围（schematic），非法定边界</div>')
-    return '<div class="planmap-legend" id="planmap-legend"><h4>图例 Legend</h4>' + "".join(rows) + "</div>"
+        if spec.group not in {g["zh"] for g in known}:
+            known.append({"zh": spec.group, "en": spec.group})
+    return known
 
 
-class _Legend(MacroElement):
-    """A bottom-right Leaflet control holding the registry-generated legend."""
+def map_config(store: LayerStore, options: MapOptions) -> dict:
+    """Everything planmap.js needs, as one JSON-able dict."""
+    layers = [lyr for lyr in store if options.layers is None or lyr.id in options.layers]
+    inside = mapdata.projects_inside(store, options.layers)
+    totals = mapdata.district_totals(store, inside) if "projects" in store.ids() else {}
+    api = options.api_base.rstrip("/")
+    served = bool(options.api_base)
+    minx, miny, maxx, maxy = store.bounds()
+    return {
+        "lang": options.lang,
+        "basemap": options.basemap,
+        "coord_sys": mapdata.coord_sys_for(options.basemap),
+        "tianditu_key": options.tianditu_key,
+        "tianditu_env": TIANDITU_ENV,
+        "bounds": [[miny, minx], [maxy, maxx]],
+        "groups": _groups([lyr.spec for lyr in layers]),
+        "layers": [_spec_json(lyr.spec, len(lyr)) for lyr in layers],
+        "quality": GEOM_QUALITY_ZH,
+        "topo": json.loads(mapdata.topology(store, options.layers, 0, options.basemap)),
+        "levels": [z for z, _ in mapdata.DETAIL_LEVELS],
+        "topo_url": f"{api}/map/data/topology.json" if served else None,
+        "layers_param": ",".join(options.layers) if options.layers else "",
+        "points": {lyr.id: mapdata.points(lyr, options.basemap).__dict__
+                   for lyr in mapdata.point_layers(store, options.layers)},
+        "projects_present": "projects" in store.ids(),
+        "inside": {lid: {str(k): v for k, v in per.items()} for lid, per in inside.items()},
+        "district_totals": {str(k): v for k, v in totals.items()},
+        "siting_url": f"{api}/analysis/siting" if served else None,
+        "map_url": f"{api}/map" if served else None,
+    }
+
+
+class _PlanMapApp(MacroElement):
+    """Hands the Leaflet map and the config to planmap.js once the page has loaded."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-var legend_{{ this.get_name() }} = L.control({position: 'bottomright'});
-legend_{{ this.get_name() }}.onAdd = function () {
-  var div = L.DomUtil.create('div');
-  div.innerHTML = {{ this.html|tojson }};
-  L.DomEvent.disableClickPropagation(div);
-  return div;
-};
-legend_{{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+PlanMap.init({{ this._parent.get_name() }}, {{ this.config }});
 {% endmacro %}
 """)
 
-    def __init__(self, html_: str):
+    def __init__(self, config: dict):
         super().__init__()
-        self._name = "Legend"
-        self.html = html_
-
-
-def _vendor(element, js: list, css: list) -> None:
-    element.default_js = js
-    element.default_css = css
+        self._name = "PlanMapApp"
+        # </script> can never appear: "/" is escaped inside JSON strings here.
+        self.config = json.dumps(config, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
 
 
 def build_map(store: LayerStore, options: MapOptions = MapOptions()) -> folium.Map:
-    layers = [lyr for lyr in store if options.layers is None or lyr.id in options.layers]
     minx, miny, maxx, maxy = store.bounds()
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=9, tiles=None,
-                   prefer_canvas=True, control_scale=True)
-    _vendor(m, urls(MAP_JS, options.static_prefix), urls(MAP_CSS, options.static_prefix))
-    if options.basemap == "osm":
-        folium.TileLayer("OpenStreetMap", name="OpenStreetMap", attr="© OpenStreetMap contributors",
-                         control=False).add_to(m)
-    groups: dict[str, list] = {}
-    for layer in layers:
-        spec = layer.spec
-        slim = _slim(layer)
-        fields, aliases = _popup_fields(spec)
-        fg = folium.FeatureGroup(name=spec.title_zh, show=True)
-        gj = folium.GeoJson(
-            slim, name=spec.title_zh, style_function=_style_function(spec),
-            highlight_function=lambda _f: {"weight": 4, "fillOpacity": 0.5},
-            popup=folium.GeoJsonPopup(fields=fields, aliases=aliases, localize=True,
-                                      labels=True, max_width=420),
-            tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[spec.title_zh]),
-            zoom_on_click=False,
-        )
-        gj.add_to(fg)
-        fg.add_to(m)
-        groups.setdefault(spec.group, []).append(fg)
-    control = GroupedLayerControl(groups, exclusive_groups=False, collapsed=False)
-    _vendor(control, urls(PLUGIN_JS["GroupedLayerControl"], options.static_prefix),
-            urls(PLUGIN_CSS["GroupedLayerControl"], options.static_prefix))
-    control.add_to(m)
-    m.add_child(_Legend(_legend_html([lyr.spec for lyr in layers])))
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
-    title = "天津市“一市双城多节点”空间规划图 · planmap"
+                   prefer_canvas=True, control_scale=True, zoom_control=True,
+                   max_zoom=18)
+    m.default_js = urls(MAP_JS, options.static_prefix)
+    m.default_css = urls(MAP_CSS, options.static_prefix)
+    m.add_child(_PlanMapApp(map_config(store, options)))
+    title = ("天津市“一市双城多节点”空间规划图 · planmap" if options.lang == "zh"
+             else "Tianjin twin-city spatial plan · planmap")
     m.get_root().header.add_child(Element(f"<title>{html.escape(title)}</title>"))
+    m.get_root().html_lang = "zh-CN" if options.lang == "zh" else "en"  # type: ignore[attr-defined]
     return m
 
 
