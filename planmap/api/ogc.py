@@ -9,11 +9,10 @@ from datetime import datetime, timezone
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-import orjson
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
-from ..geo.crs import SUPPORTED, CrsInfo
+from ..geo.crs import SUPPORTED
 from ..store import Layer, LayerStore
 from .deps import get_store
 from .errors import ProblemError
@@ -21,6 +20,7 @@ from .geojson import features
 from .html import render
 from .cql import parse_filter
 from .negotiate import wants
+from .responses import json_response
 from .params import LIMIT_MAX, bbox_to_crs84, clamp_limit, parse_bbox, parse_crs
 
 router = APIRouter()
@@ -53,10 +53,6 @@ CONFORMANCE = [
 
 Store = Annotated[LayerStore, Depends(get_store)]
 FormatParam = Annotated[str | None, Query(description="json or html")]
-
-
-def json_response(body: Any, media_type: str = JSON, headers: dict | None = None) -> Response:
-    return Response(orjson.dumps(body), media_type=media_type, headers=headers)
 
 
 def base_url(request: Request) -> str:

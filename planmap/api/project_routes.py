@@ -13,7 +13,7 @@ import threading
 import pandas as pd
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import Response
-import orjson
+from .responses import json_response
 
 from ..imports.projects_import import import_projects
 from ..imports.table import TableError
@@ -70,7 +70,7 @@ def stats_projects(
     body = project_stats(gdf, by)
     body["filters"] = {k: v for k, v in (("district", district), ("category", category),
                                          ("barrier_level", barrier_level)) if v is not None}
-    return Response(orjson.dumps(body), media_type="application/json")
+    return json_response(body)
 
 
 @router.post("/projects/import", summary="Import a project list (CSV or XLSX); answers a row-level report")
@@ -91,4 +91,4 @@ async def post_import(file: UploadFile = File(..., description="CSV (UTF-8 or GB
         report = await asyncio.to_thread(run)
     except TableError as exc:
         raise ProblemError(415 if "unsupported" in str(exc) else 400, str(exc)) from exc
-    return Response(orjson.dumps(report.as_dict()), media_type="application/json")
+    return json_response(report.as_dict())

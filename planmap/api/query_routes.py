@@ -6,9 +6,8 @@ gets a message about *that*, instead of a generic validation error.
 """
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-import orjson
 import shapely
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -24,10 +23,10 @@ from .deps import get_store
 from .errors import ProblemError
 from .html import render
 from .negotiate import wants
+from .responses import json_response
 
 router = APIRouter(tags=["Spatial queries"])
 
-JSON = "application/json"
 NEARBY_MAX_M = 50_000.0
 
 
@@ -38,10 +37,6 @@ def get_engine(store: Annotated[LayerStore, Depends(get_store)]) -> QueryEngine:
 Engine = Annotated[QueryEngine, Depends(get_engine)]
 CoordSys = Annotated[str | None, Query(description="wgs84 (default), gcj02 (AMap) or bd09 (Baidu)")]
 Layers = Annotated[str | None, Query(description="Comma-separated layer ids (default: all)")]
-
-
-def _json(body: Any) -> Response:
-    return Response(orjson.dumps(body), media_type=JSON)
 
 
 def _layers(raw: str | None) -> list[str] | None:
@@ -76,7 +71,7 @@ def query_point(engine: Engine, lon: Annotated[float, Query(description="Longitu
                 coord_sys: CoordSys = None, layers: Layers = None) -> Response:
     pt, warnings = _checked(parse_point, lon, lat, coord_sys)
     hits = engine.at_point(pt.x, pt.y, _layers(layers))
-    return _json({"point": {"lon": pt.x, "lat": pt.y}, "coord_sys": coord_sys or "wgs84",
+    return json_response({"point": {"lon": pt.x, "lat": pt.y}, "coord_sys": coord_sys or "wgs84",
                   "numberMatched": len(hits), "features": hits, "warnings": warnings})
 
 
@@ -87,7 +82,7 @@ async def query_intersects(request: Request, engine: Engine, layers: Layers = No
     doc = await _body(request)
     parsed = _checked(parse_geometry, doc, crs, coord_sys)
     hits = engine.intersecting(parsed.geometry, _layers(layers))
-    return _json({"input": {"type": parsed.geometry.geom_type, "vertices": parsed.vertices,
+    return json_response({"input": {"type": parsed.geometry.geom_type, "vertices": parsed.vertices,
                             "crs": parsed.crs, "coord_sys": parsed.coord_sys,
                             "area_m2": round(float(shapely.area(to_metric(parsed.geometry))), 1)},
                   "numberMatched": len(hits), "features": hits, "warnings": parsed.warnings})
@@ -129,7 +124,7 @@ def query_nearby(engine: Engine,
         origin = engine.point_to_metric(pt.x, pt.y)
         where = {"lon": pt.x, "lat": pt.y}
     hits = engine.nearby(origin, distance_m, _layers(layer), exclude=exclude, limit=limit)
-    return _json({"origin": where, "distance_m": distance_m, "numberMatched": len(hits),
+    return json_response({"origin": where, "distance_m": distance_m, "numberMatched": len(hits),
                   "features": hits, "warnings": warnings})
 
 
@@ -150,4 +145,4 @@ async def siting(request: Request, engine: Engine,
         site_gj = mapping(parsed.geometry)
         overlap_gj = [mapping(transform_geometry(g, "EPSG:4548", "CRS84")) for g in overlaps]
         return render("siting.html", request, report=report, site=site_gj, overlaps=overlap_gj)
-    return _json(report)
+    return json_response(report)

@@ -108,8 +108,7 @@ def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> None:
         for layer_id, gdf in layers.items():
             out = gdf.copy()
             out.index.name = "fid"
-            out.reset_index().to_file(tmp, layer=layer_id, driver="GPKG", engine="pyogrio",
-                                      fid_column="fid" if False else None)
+            out.reset_index().to_file(tmp, layer=layer_id, driver="GPKG", engine="pyogrio")
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

