@@ -209,3 +209,16 @@ def test_html_report_is_a_printable_page_with_verdict_and_map(client, level1_sit
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert 'class="verdict verdict-conflict"' in r.text
     assert "一级管控区" in r.text and 'id="minimap"' in r.text and "@media print" in r.text
+
+
+def test_html_report_without_a_basemap_loads_no_tiles(client, level1_site):
+    with_tiles = post_site(client, level1_site, f="html")
+    assert "tile.openstreetmap.org" in with_tiles.text
+    r = post_site(client, level1_site, f="html", basemap="none")
+    assert r.status_code == 200 and "tile.openstreetmap.org" not in r.text
+    assert 'id="minimap"' in r.text and "verdict-conflict" in r.text
+
+
+def test_html_report_refuses_an_unknown_basemap(client, level1_site):
+    r = post_site(client, level1_site, f="html", basemap="google")
+    assert r.status_code == 400 and "osm, none" in r.json()["detail"]

@@ -28,6 +28,7 @@ from .responses import json_response
 router = APIRouter(tags=["Spatial queries"])
 
 NEARBY_MAX_M = 50_000.0
+SITING_BASEMAPS = ("osm", "none")
 
 
 def get_engine(store: Annotated[LayerStore, Depends(get_store)]) -> QueryEngine:
@@ -133,8 +134,12 @@ async def siting(request: Request, engine: Engine,
                  crs: Annotated[str | None, Query(description="CRS of the body")] = None,
                  coord_sys: CoordSys = None,
                  repair: Annotated[bool, Query(description="Repair an invalid polygon (default) or refuse it")] = True,
-                 f: Annotated[str | None, Query(description="json or html (a printable report)")] = None) -> Response:
+                 f: Annotated[str | None, Query(description="json or html (a printable report)")] = None,
+                 basemap: Annotated[str, Query(description="HTML report: osm tiles, or none (an intranet "
+                                                          "without internet access)")] = "osm") -> Response:
     fmt = wants(request, f)
+    if basemap not in SITING_BASEMAPS:
+        raise ProblemError(400, f"basemap={basemap!r} is not offered here; use one of {', '.join(SITING_BASEMAPS)}")
     doc = await _body(request)
     parsed = _checked(parse_geometry, doc, crs, coord_sys, polygon_only=True, repair_invalid=repair)
     report = check_site(engine, parsed.geometry, warnings=parsed.warnings)
@@ -144,5 +149,6 @@ async def siting(request: Request, engine: Engine,
     if fmt == "html":
         site_gj = mapping(parsed.geometry)
         overlap_gj = [mapping(transform_geometry(g, "EPSG:4548", "CRS84")) for g in overlaps]
-        return render("siting.html", request, report=report, site=site_gj, overlaps=overlap_gj)
+        return render("siting.html", request, report=report, site=site_gj, overlaps=overlap_gj,
+                      basemap=basemap)
     return json_response(report)
