@@ -58,3 +58,53 @@ def test_loc_quality_distribution_is_reported(store):
     q = store.get("projects").gdf["loc_quality"].value_counts().to_dict()
     assert set(q) <= {"exact", "park", "town", "district", "citywide"}
     print("loc_quality:", q)
+
+
+def test_qualified_and_listed_names_find_the_place_they_name(store):
+    gaz = _gaz(store)
+    assert gaz.lookup("杨柳青古镇").name == "杨柳青"
+    assert gaz.lookup("小站周边").name == "小站"
+    assert gaz.lookup("泰安道—小白楼").name == "小白楼"  # the first part is a road, unknown
+    assert gaz.lookup("没有这个地方、咸水沽").name == "咸水沽"
+    assert gaz.lookup("古镇") is None  # a qualifier alone names nothing
+
+
+def test_around_a_landmark_is_not_exact(store):
+    gaz = _gaz(store)
+    assert gaz.lookup("天津滨海国际机场").quality == "exact"
+    assert gaz.lookup("天津滨海国际机场周边").quality == "town"
+
+
+def test_every_landmark_cites_its_coordinate_and_lies_in_its_district(store):
+    import csv
+
+    districts = store.get("districts").gdf.set_index("name").geometry
+    with (SOURCES_DIR / "gazetteer" / "landmarks.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows
+    for r in rows:
+        assert r["source"].strip() and r["coord_text"].strip(), r["name_zh"]
+        assert r["quality"] in ("exact", "park", "town"), r["name_zh"]
+        p = Place(r["name_zh"], float(r["lon"]), float(r["lat"]), r["quality"], r["district"], "")
+        assert districts[r["district"]].contains(p.point), r["name_zh"]
+
+
+def test_same_name_close_together_is_one_place_at_two_scales(store):
+    gaz = _gaz(store)
+    # 劝业场 the street (GeoNames) and 劝业场 the building (a cited landmark) lie within 2 km.
+    assert gaz.lookup("劝业场").quality == "exact"
+    assert gaz.lookup("劝业场地区").quality == "town"  # "the 劝业场 area": not the building itself
+
+
+def test_a_town_written_with_its_suffix_inside_a_project_name_places_it(store):
+    gaz = _gaz(store)
+    assert gaz.find_in_text("咸水沽镇南华里旧楼区提升改造", "津南区").name == "咸水沽"
+    assert gaz.find_in_text("小站稻特色品牌示范区", "津南区") is None  # 小站稻 is a rice, not the town
+
+
+def test_a_short_or_other_district_name_inside_a_project_name_is_not_a_location(store):
+    gaz = _gaz(store)
+    gaz.add(Place("文化中心", 117.2, 39.08, "park", "河西区", "test"))
+    gaz.add(Place("西站", 117.16, 39.15, "park", "红桥区", "test"))
+    assert gaz.find_in_text("津南区市民（综合）文化中心", "津南区") is None  # 河西's 文化中心
+    assert gaz.find_in_text("滨海西站综合枢纽", "滨海新区") is None  # two characters

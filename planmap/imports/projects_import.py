@@ -151,7 +151,8 @@ def parse_rows(header: list[str], rows: list[list[str]], filename: str, gaz: Gaz
         extra = {f: v for f, v in rec.items() if f not in ALIASES and v}
         feature["attributes"] = json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else None
         if not probs and lon is None:
-            loc = locate(gaz, place=rec.get("place", ""), park=rec.get("park", ""), district=district)
+            loc = locate(gaz, place=rec.get("place", ""), park=rec.get("park", ""), district=district,
+                         name=rec.get("name", ""))
             if loc.place is None and rec.get("place"):  # a place that is a district, or a park known only by its district
                 hit = gaz.lookup(rec["place"], district)
                 if hit is not None:

@@ -79,18 +79,22 @@ class Location:
 
 
 def locate(gaz: Gazetteer, *, place: str = "", park: str = "", district: str = "",
-           citywide: bool = False) -> Location:
-    """The most precise place the row itself names: its place, else its park, else its district.
+           name: str = "", citywide: bool = False) -> Location:
+    """The most precise place the row itself names: its place, else its park, else a town, park or
+    landmark its own name contains (咸水沽镇南华里… → 咸水沽), else its district.
 
     A place that is a park counts as `park`. A park located only at its district's point gives the
     project `district`, not `park`, so `loc_quality` never claims more than the data holds.
     """
     if citywide and not place:
         return Location(None, "citywide")
-    for name in (place, park):
-        hit = gaz.lookup(name, district) if name else None
+    for text in (place, park):
+        hit = gaz.lookup(text, district) if text else None
         if hit is not None and hit.quality != "district":
             return Location(hit, hit.quality)
+    hit = (gaz.lookup_exact(name, district) or gaz.find_in_text(name, district)) if name else None
+    if hit is not None and hit.quality != "district":
+        return Location(hit, hit.quality)
     if district:
         hit = gaz.lookup(district)
         if hit is not None:
@@ -116,13 +120,20 @@ def parks_layer(sources: Path, districts: gpd.GeoDataFrame) -> tuple[gpd.GeoData
     gaz = base_gazetteer(sources / "gazetteer", districts)
     with (sources / "parks" / "parks.csv").open(encoding="utf-8", newline="") as fh:
         rows = [r for r in csv.DictReader(fh) if r["name"].strip()]
+    by_name = {normalise(r["name"]): r for r in rows}
     located: dict[str, Location] = {}
-    # Two passes: a sub-zone without a place of its own may sit at its parent's point.
+    # Two passes: a sub-zone without a place of its own may sit at its parent's point, unless the
+    # parent has several separate sites (its point is one of them) or lies in another district.
     for _ in range(2):
         for r in rows:
-            loc = locate(gaz, place=r["place"], district=r["district"])
-            parent = located.get(normalise(r["parent"])) if r["parent"] else None
-            if loc.loc_quality not in ("exact", "town") and parent and parent.loc_quality in ("exact", "town", "park"):
+            # Its named place first, then an entry under its own name (a zone with a cited point).
+            loc = locate(gaz, place=r["place"], park=r["name"], district=r["district"])
+            key = normalise(r["parent"]) if r["parent"] else ""
+            parent, parent_row = located.get(key), by_name.get(key)
+            if (loc.loc_quality not in ("exact", "town", "park") and parent is not None
+                    and parent.loc_quality in ("exact", "town", "park")
+                    and parent_row["sites"] != "several"
+                    and (not r["district"] or r["district"] == parent_row["district"])):
                 loc = Location(parent.place, "park")
             located[normalise(r["name"])] = loc
     feats = []
@@ -145,7 +156,7 @@ def project_records(merged: list[dict], gaz: Gazetteer) -> list[dict]:
     feats = []
     for rec in merged:
         loc = locate(gaz, place=rec["place"], park=rec["park"], district=rec["district"],
-                     citywide=rec["scope"] == "citywide")
+                     name=rec["name"], citywide=rec["scope"] == "citywide")
         p = loc.place
         feats.append({
             "name": rec["name"], "source": SEP.join(rec["sources"]),

@@ -16,12 +16,15 @@ SEEDS = Path(__file__).resolve().parents[3].parent / "shared" / "seeds"
 DEFAULT = HERE / "parks.csv"
 
 COLUMNS = ["name", "kind", "district", "parent", "industries", "area_km2_stated", "figures",
-           "place", "place_basis", "source", "quote", "note"]
+           "place", "place_basis", "sites", "source", "quote", "note"]
 KINDS = {"国家级开发区", "开发区功能区", "产业园区", "功能区", "商务区", "新城", "服务业集聚区",
          "创新区", "保税区", "生态城", "其他"}
 DISTRICTS = set("和平区 河东区 河西区 南开区 河北区 红桥区 东丽区 西青区 津南区 北辰区 武清区 宝坻区 "
                 "滨海新区 宁河区 静海区 蓟州区".split())
 PLACE_BASES = {"seed", "name", "general knowledge"}
+# "several": the park has several separate sites, so its one point stands for only one of them and
+# its sub-zones must not be drawn there.
+SITES = {"", "several"}
 SEP = " | "
 SOURCE_RE = re.compile(r"^(?P<file>\d{3}_[0-9a-f]{16}\.txt):L(?P<line>[1-9]\d*)$")
 COORD_RE = re.compile(r"\d+\.\d+|\d+\s*°")
@@ -90,6 +93,8 @@ def check(path: Path) -> tuple[list[str], list[str], int]:
             problems.append(f"{where}: place_basis {row['place_basis']!r} not in {sorted(PLACE_BASES)}")
         if not row["place"] and row["place_basis"]:
             problems.append(f"{where}: place_basis given without a place")
+        if row["sites"] not in SITES:
+            problems.append(f"{where}: sites {row['sites']!r} not in {sorted(SITES)}")
         if COORD_RE.search(row["place"]):
             problems.append(f"{where}: place {row['place']!r} looks like coordinates")
 
