@@ -14,7 +14,10 @@ def _serve(args: argparse.Namespace) -> int:
 
     from .api.app import create_app  # noqa: PLC0415
 
+    from .analysis.query import engine_for  # noqa: PLC0415
+
     app = create_app(data=args.data)
+    engine_for(app.state.store)  # project every layer to EPSG:4548 now, not on the first query
     print(f"planmap serving {app.state.store.path} on http://{args.host}:{args.port}/ "
           f"(map: http://{args.host}:{args.port}/map)")
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)

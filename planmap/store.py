@@ -85,6 +85,7 @@ class LayerStore:
         self.layers = layers
         self.path = path
         self.etag = etag
+        self._generation = 0
 
     @classmethod
     def from_gpkg(cls, path: str | Path | None = None) -> "LayerStore":
@@ -96,14 +97,21 @@ class LayerStore:
         for spec in load_registry():
             if spec.id not in present:
                 continue
-            gdf = pyogrio.read_dataframe(path, layer=spec.id, fid_as_index=True)
-            gdf = gdf.set_crs("EPSG:4326", allow_override=True)
-            gdf.index = gdf.index.astype(int)
-            gdf.index.name = "fid"
-            layers[spec.id] = Layer(spec, gdf)
-        stat = path.stat()
-        etag = hashlib.sha1(f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
-        return cls(layers, path, etag)
+            layers[spec.id] = Layer(spec, _read_layer(path, spec.id))
+        return cls(layers, path, _file_etag(path))
+
+    def reload_layer(self, layer_id: str) -> None:
+        """Re-read one layer from the GeoPackage after a write (an import), and change the etag.
+
+        Everything cached per store (query engine, map page, exports) is keyed by the etag, so
+        a new etag is what makes the next request see the new rows.
+        """
+        if self.path is None:
+            raise ValueError("this store has no GeoPackage to reload from")
+        old = self.get(layer_id)
+        self.layers[layer_id] = Layer(old.spec, _read_layer(self.path, layer_id))
+        self._generation += 1
+        self.etag = f"{_file_etag(self.path)}-{self._generation}"
 
     def ids(self) -> list[str]:
         return list(self.layers)
@@ -123,6 +131,19 @@ class LayerStore:
     def bounds(self) -> tuple[float, float, float, float]:
         b = np.array([lyr.bounds for lyr in self])
         return (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())
+
+
+def _read_layer(path: Path, layer_id: str) -> gpd.GeoDataFrame:
+    gdf = pyogrio.read_dataframe(path, layer=layer_id, fid_as_index=True)
+    gdf = gdf.set_crs("EPSG:4326", allow_override=True)
+    gdf.index = gdf.index.astype(int)
+    gdf.index.name = "fid"
+    return gdf
+
+
+def _file_etag(path: Path) -> str:
+    stat = path.stat()
+    return hashlib.sha1(f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
 
 
 def union_geometry(layer: Layer):

@@ -155,3 +155,20 @@ def test_cli_import(tmp_store, tmp_path):
                           "--data", str(tmp_store.path)], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "1 imported" in out.stdout
+
+
+def test_after_an_import_queries_map_and_exports_see_the_new_project(tmp_store):
+    client = TestClient(create_app(tmp_store))
+    near = {"lon": 117.0001, "lat": 39.5001, "distance_m": 100, "layer": "projects"}
+    assert client.get("/query/nearby", params=near).json()["numberMatched"] == 0  # engine built
+    page = client.get("/map")
+    assert "导入后可见项目" not in page.text
+    export = client.get("/export/projects.geojson")
+    data = (HEADER + "导入后可见项目,other,,,117.0,39.5,,,\n").encode("gbk")
+    r = client.post("/projects/import", files={"file": ("late.csv", data, "text/csv")})
+    assert r.status_code == 200 and r.json()["imported"] == 1
+    hits = client.get("/query/nearby", params=near).json()
+    assert [h["name"] for h in hits["features"]] == ["导入后可见项目"]
+    assert "导入后可见项目" in client.get("/map").text
+    again = client.get("/export/projects.geojson")
+    assert "导入后可见项目" in again.text and "导入后可见项目" not in export.text

@@ -84,9 +84,14 @@ class MetricLayer:
 class QueryEngine:
     """Spatial queries over every layer of one store (build it with :func:`engine_for`)."""
 
-    def __init__(self, store: LayerStore):
+    def __init__(self, store: LayerStore, reuse: "QueryEngine | None" = None):
         self.store = store
-        self.layers: dict[str, MetricLayer] = {lyr.id: MetricLayer.build(lyr) for lyr in store}
+        self.etag = store.etag
+        old = reuse.layers if reuse is not None else {}
+        # A layer the store still holds unchanged (same object) keeps its metric copy.
+        self.layers: dict[str, MetricLayer] = {
+            lyr.id: old[lyr.id] if lyr.id in old and old[lyr.id].layer is lyr else MetricLayer.build(lyr)
+            for lyr in store}
         self._to_metric = transformer("CRS84", AREA_CRS)
 
     def get(self, layer_id: str) -> MetricLayer | None:
@@ -158,11 +163,15 @@ _LOCK = threading.Lock()
 
 
 def engine_for(store: LayerStore) -> QueryEngine:
-    """The engine of a store, built on first use and kept as long as the store lives."""
+    """The engine of a store, built on first use and kept as long as the store lives.
+
+    When a layer of the store is reloaded (an import changes the etag), the engine is rebuilt
+    for the changed layers only.
+    """
     eng = _ENGINES.get(store)
-    if eng is None:
+    if eng is None or eng.etag != store.etag:
         with _LOCK:
             eng = _ENGINES.get(store)
-            if eng is None:
-                eng = _ENGINES[store] = QueryEngine(store)
+            if eng is None or eng.etag != store.etag:
+                eng = _ENGINES[store] = QueryEngine(store, reuse=eng)
     return eng

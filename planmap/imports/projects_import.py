@@ -266,15 +266,8 @@ def import_projects(data: bytes, filename: str, store, gazetteer_dir: Path | Non
 
 
 def refresh_projects(store) -> None:
-    """Reload the `projects` layer from the GeoPackage so the API serves the new rows."""
-    from ..store import Layer  # noqa: PLC0415
-
-    gdf = pyogrio.read_dataframe(store.path, layer="projects", fid_as_index=True)
-    gdf = gdf.set_crs("EPSG:4326", allow_override=True)
-    gdf.index = gdf.index.astype(int)
-    gdf.index.name = "fid"
-    old = store.get("projects")
-    store.layers["projects"] = Layer(old.spec, gdf)
+    """Reload the `projects` layer from the GeoPackage so the API, map and exports serve the new rows."""
+    store.reload_layer("projects")
 
 
 def format_report(report: ImportReport) -> str:

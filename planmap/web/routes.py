@@ -46,6 +46,8 @@ def map_page(request: Request, store: Annotated[LayerStore, Depends(get_store)],
                          api_base=base, tianditu_key=tianditu_key() if basemap == "tianditu" else "")
     key = (store.etag, options)
     if key not in _cache:
+        for stale in [k for k in _cache if k[0] != store.etag]:  # pages of an older store version
+            del _cache[stale]
         _cache[key] = render_html(store, options)
     return HTMLResponse(_cache[key])
 
