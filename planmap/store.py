@@ -86,6 +86,8 @@ class LayerStore:
         self.path = path
         self.etag = etag
         self._generation = 0
+        self._file_key = _file_key(path) if path is not None and path.exists() else None
+        self._reload_lock = threading.Lock()
 
     @classmethod
     def from_gpkg(cls, path: str | Path | None = None) -> "LayerStore":
@@ -112,6 +114,35 @@ class LayerStore:
         self.layers[layer_id] = Layer(old.spec, _read_layer(self.path, layer_id))
         self._generation += 1
         self.etag = f"{_file_etag(self.path)}-{self._generation}"
+        self._file_key = _file_key(self.path)
+
+    def refresh_if_changed(self) -> bool:
+        """Reload every layer if the GeoPackage changed on disk since it was read.
+
+        Another process wrote it: a second replica's import, or `planmap build` replacing the
+        file. One ``stat`` per request is the whole cost when nothing changed. A file that cannot
+        be read right now (half-replaced) leaves the current layers in service.
+        """
+        if self.path is None:
+            return False
+        try:
+            if _file_key(self.path) == self._file_key:
+                return False
+        except OSError:
+            return False
+        with self._reload_lock:
+            try:
+                key = _file_key(self.path)
+                if key == self._file_key:
+                    return False
+                fresh = LayerStore.from_gpkg(self.path)
+            except Exception:  # noqa: BLE001 - keep serving what we have; the next request retries
+                return False
+            self.layers = fresh.layers
+            self._generation += 1
+            self.etag = f"{fresh.etag}-{self._generation}"
+            self._file_key = fresh._file_key
+            return True
 
     def ids(self) -> list[str]:
         return list(self.layers)
@@ -139,6 +170,11 @@ def _read_layer(path: Path, layer_id: str) -> gpd.GeoDataFrame:
     gdf.index = gdf.index.astype(int)
     gdf.index.name = "fid"
     return gdf
+
+
+def _file_key(path: Path) -> tuple[int, int, int]:
+    stat = path.stat()
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 def _file_etag(path: Path) -> str:

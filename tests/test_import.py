@@ -172,3 +172,14 @@ def test_after_an_import_queries_map_and_exports_see_the_new_project(tmp_store):
     assert "导入后可见项目" in client.get("/map").text
     again = client.get("/export/projects.geojson")
     assert "导入后可见项目" in again.text and "导入后可见项目" not in export.text
+
+
+def test_a_second_replica_on_the_same_geopackage_sees_an_import(tmp_store):
+    replica_a = TestClient(create_app(tmp_store))
+    replica_b = TestClient(create_app(data=tmp_store.path))
+    count = replica_b.get("/collections/projects/items?limit=1").json()["numberMatched"]
+    data = (HEADER + "另一副本可见项目,other,,,117.0,39.5,,,\n").encode("gbk")
+    assert replica_a.post("/projects/import", files={"file": ("b.csv", data, "text/csv")}).json()["imported"] == 1
+    assert replica_b.get("/collections/projects/items?limit=1").json()["numberMatched"] == count + 1
+    near = {"lon": 117.0, "lat": 39.5, "distance_m": 10, "layer": "projects"}
+    assert replica_b.get("/query/nearby", params=near).json()["features"][0]["name"] == "另一副本可见项目"

@@ -7,4 +7,7 @@ from ..store import LayerStore
 
 
 def get_store(request: Request) -> LayerStore:
-    return request.app.state.store
+    """The app's store, reloaded first if its GeoPackage changed on disk (another replica's import)."""
+    store: LayerStore = request.app.state.store
+    store.refresh_if_changed()
+    return store
