@@ -124,3 +124,27 @@ def test_query_routes_are_in_the_openapi_document(client):
     paths = client.get("/api").json()["paths"]
     for p in ("/query/point", "/query/intersects", "/query/nearby", "/analysis/siting"):
         assert p in paths
+
+
+def test_point_query_in_a_projected_crs_finds_what_the_lon_lat_query_finds(client):
+    import numpy as np
+
+    from planmap.geo.crs import transform_xy
+
+    for code in ("EPSG:4548", "EPSG:3857"):
+        x, y = transform_xy(np.array([117.2]), np.array([39.12]), "CRS84", code)
+        projected = client.get("/query/point", params={"lon": float(x[0]), "lat": float(y[0]), "crs": code})
+        lonlat = client.get("/query/point", params={"lon": 117.2, "lat": 39.12})
+        assert projected.status_code == 200
+        assert [f["name"] for f in projected.json()["features"]] == [f["name"] for f in lonlat.json()["features"]]
+        assert abs(projected.json()["point"]["lon"] - 117.2) < 1e-6
+    r = client.get("/query/nearby", params={"lon": float(x[0]), "lat": float(y[0]), "crs": "EPSG:3857",
+                                            "distance_m": 3000, "layer": "districts"})
+    assert r.status_code == 200 and r.json()["numberMatched"] >= 1
+
+
+def test_point_query_refuses_an_unknown_crs_or_amap_offsets_on_projected_input(client):
+    r = client.get("/query/point", params={"lon": 1, "lat": 2, "crs": "EPSG:9999"})
+    assert r.status_code == 400 and "EPSG:4548" in r.json()["detail"]
+    r = client.get("/query/point", params={"lon": 500000, "lat": 4330000, "crs": "EPSG:4548", "coord_sys": "gcj02"})
+    assert r.status_code == 400 and "lon/lat input only" in r.json()["detail"]

@@ -18,7 +18,7 @@ from shapely import Geometry
 from shapely.geometry import Point, shape
 
 from ..geo.chinese_coords import check_coord_sys, convert, convert_geometry
-from ..geo.crs import CrsInfo, resolve, swap_xy, transform_geometry
+from ..geo.crs import CrsInfo, resolve, swap_xy, transform_geometry, transform_xy
 from ..geo.validate import looks_swapped, problem, repair
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -181,18 +181,33 @@ def parse_geometry(doc: dict, crs: str | None = None, coord_sys: str | None = No
     return ParsedGeometry(g, info.code, csys, n, warnings)
 
 
-def parse_point(lon: float, lat: float, coord_sys: str | None = None) -> tuple[Point, list[str]]:
-    """A lon/lat query point in WGS84; swapped or out-of-range values are refused."""
+def parse_point(lon: float, lat: float, coord_sys: str | None = None,
+                crs: str | None = None) -> tuple[Point, list[str]]:
+    """A query point brought to WGS84 lon/lat; swapped or out-of-range values are refused.
+
+    With ``crs`` (e.g. EPSG:4548), ``lon`` is the easting and ``lat`` the northing in that CRS:
+    the parameters are named, so no axis-order question arises.
+    """
     csys = parse_coord_sys(coord_sys)
     if not (math.isfinite(lon) and math.isfinite(lat)):
         raise InputError(400, "lon and lat must be finite numbers")
+    info = parse_crs(crs)
+    warnings: list[str] = []
+    if info.projected:
+        if csys != "wgs84":
+            raise InputError(400, f"coord_sys={csys} applies to lon/lat input only, not to {info.code}")
+        x, y = transform_xy(np.array([lon]), np.array([lat]), info.code, "CRS84")
+        if not (np.isfinite(x[0]) and np.isfinite(y[0])):
+            raise InputError(400, f"lon={lon}, lat={lat} is not a valid {info.code} position "
+                                  "(lon = easting, lat = northing)")
+        lon, lat = float(x[0]), float(y[0])
+        warnings.append(f"easting/northing converted from {info.code} to WGS84 lon={lon:.6f}, lat={lat:.6f}")
     if looks_swapped(Point(lon, lat)):
         raise InputError(422, f"lon={lon}, lat={lat} looks swapped: Tianjin is near lon 117, "
                               f"lat 39; try lon={lat}&lat={lon}")
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise InputError(400, f"lon={lon}, lat={lat} is not a position on Earth "
                               "(lon -180…180, lat -90…90)")
-    warnings: list[str] = []
     if csys != "wgs84":
         x, y = convert(lon, lat, csys, "wgs84")
         lon, lat = float(x), float(y)

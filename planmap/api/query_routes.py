@@ -38,6 +38,8 @@ def get_engine(store: Annotated[LayerStore, Depends(get_store)]) -> QueryEngine:
 Engine = Annotated[QueryEngine, Depends(get_engine)]
 CoordSys = Annotated[str | None, Query(description="wgs84 (default), gcj02 (AMap) or bd09 (Baidu)")]
 Layers = Annotated[str | None, Query(description="Comma-separated layer ids (default: all)")]
+PointCrs = Annotated[str | None, Query(description="CRS of lon/lat, e.g. EPSG:4548 (then lon is the "
+                                                   "easting and lat the northing); default CRS84")]
 
 
 def _layers(raw: str | None) -> list[str] | None:
@@ -69,8 +71,8 @@ async def _body(request: Request) -> dict:
 @router.get("/query/point", summary="Features of every polygon layer containing a point")
 def query_point(engine: Engine, lon: Annotated[float, Query(description="Longitude")],
                 lat: Annotated[float, Query(description="Latitude")],
-                coord_sys: CoordSys = None, layers: Layers = None) -> Response:
-    pt, warnings = _checked(parse_point, lon, lat, coord_sys)
+                coord_sys: CoordSys = None, layers: Layers = None, crs: PointCrs = None) -> Response:
+    pt, warnings = _checked(parse_point, lon, lat, coord_sys, crs)
     hits = engine.at_point(pt.x, pt.y, _layers(layers))
     return json_response({"point": {"lon": pt.x, "lat": pt.y}, "coord_sys": coord_sys or "wgs84",
                   "numberMatched": len(hits), "features": hits, "warnings": warnings})
@@ -102,7 +104,7 @@ def query_nearby(engine: Engine,
                  lon: Annotated[float | None, Query()] = None,
                  lat: Annotated[float | None, Query()] = None,
                  of: Annotated[str | None, Query(description="Instead of lon/lat: a feature, layer:id")] = None,
-                 layer: Layers = None, coord_sys: CoordSys = None,
+                 layer: Layers = None, coord_sys: CoordSys = None, crs: PointCrs = None,
                  limit: Annotated[int | None, Query(ge=1, le=10_000)] = None) -> Response:
     if not (0 <= distance_m <= NEARBY_MAX_M):
         raise ProblemError(400, f"distance_m must be between 0 and {NEARBY_MAX_M:.0f}; got {distance_m}")
@@ -121,7 +123,7 @@ def query_nearby(engine: Engine,
     elif lon is None or lat is None:
         raise ProblemError(400, "give lon and lat (or of=layer:id) to search around")
     else:
-        pt, warnings = _checked(parse_point, lon, lat, coord_sys)
+        pt, warnings = _checked(parse_point, lon, lat, coord_sys, crs)
         origin = engine.point_to_metric(pt.x, pt.y)
         where = {"lon": pt.x, "lat": pt.y}
     hits = engine.nearby(origin, distance_m, _layers(layer), exclude=exclude, limit=limit)
