@@ -8,6 +8,9 @@ Run with the system Python that has PyQGIS (Debian ``python3-qgis``)::
    (``OAPIF``) and every feature is fetched (all pages); the count must equal ``numberMatched``.
 2. Every layer of the exported GeoPackage is loaded with the ``ogr`` provider; QGIS must apply
    the default style from ``layer_styles`` (the registry's colour, categories for classed layers).
+3. The QGIS project stored in the GeoPackage (``qgis_projects``) is opened the way QGIS's Browser
+   opens it (``geopackage:…?projectName=planmap``): its groups, its layers (valid, sourced from
+   that same file wherever it lies) and their renderers are reported.
 
 Prints one JSON report and exits 1 if anything is wrong. Uses only the standard library and
 PyQGIS, because it runs outside planmap's environment.
@@ -22,7 +25,7 @@ import urllib.request
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from qgis.core import QgsApplication, QgsVectorLayer  # noqa: E402
+from qgis.core import QgsApplication, QgsProject, QgsVectorLayer  # noqa: E402
 
 
 def get_json(url: str) -> dict:
@@ -73,6 +76,23 @@ def check_gpkg(path: str) -> list[dict]:
     return out
 
 
+def check_project(path: str) -> dict:
+    prj = QgsProject.instance()
+    opened = prj.read(f"geopackage:{path}?projectName=planmap")
+    groups = [{"group": g.name(), "layers": [n.name() for n in g.children()]}
+              for g in prj.layerTreeRoot().children()]
+    layers = []
+    for lyr in prj.mapLayers().values():
+        renderer = lyr.renderer()
+        layers.append({"layer": lyr.source().split("layername=")[-1], "valid": lyr.isValid(),
+                       "features": lyr.featureCount(), "renderer": renderer.type() if renderer else "",
+                       "same_file": os.path.samefile(lyr.source().split("|")[0], path)})
+    ok = opened and bool(layers) and all(r["valid"] and r["same_file"] for r in layers)
+    report = {"opened": opened, "title": prj.title(), "groups": groups, "layers": layers, "ok": ok}
+    prj.clear()
+    return report
+
+
 def main() -> int:
     base, gpkg = sys.argv[1].rstrip("/"), sys.argv[2]
     app = QgsApplication([], False)
@@ -80,12 +100,13 @@ def main() -> int:
     try:
         report = {"qgis": QgsApplication.instance().applicationVersion() if hasattr(
                       QgsApplication.instance(), "applicationVersion") else "",
-                  "oapif": check_oapif(base), "gpkg": check_gpkg(gpkg)}
+                  "oapif": check_oapif(base), "gpkg": check_gpkg(gpkg),
+                  "project": check_project(gpkg)}
     finally:
         app.exitQgis()
     from qgis.core import Qgis  # noqa: PLC0415
     report["qgis"] = Qgis.version()
-    report["ok"] = all(r["ok"] for r in report["oapif"] + report["gpkg"])
+    report["ok"] = all(r["ok"] for r in report["oapif"] + report["gpkg"]) and report["project"]["ok"]
     print(json.dumps(report, ensure_ascii=False, indent=1))
     return 0 if report["ok"] else 1
 

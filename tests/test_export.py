@@ -96,3 +96,26 @@ def test_cli_export(tmp_path, store, capsys):
     assert pyogrio.read_info(out)["features"] == len(store.get("wetlands"))
     assert cli_main(["export", "--layer", "nope", "-o", str(tmp_path / "x.kml")]) == 2
     assert "unknown layer" in capsys.readouterr().err
+
+
+def test_planmap_gpkg_holds_a_qgis_project_of_every_layer_in_the_map_groups(client, store, tmp_path):
+    path = tmp_path / "planmap.gpkg"
+    path.write_bytes(client.get("/export/planmap.gpkg?crs=EPSG:4548").content)
+    con = sqlite3.connect(path)
+    (content,) = con.execute("SELECT content FROM qgis_projects WHERE name = 'planmap'").fetchone()
+    tables = {t for (t,) in con.execute("SELECT table_name FROM gpkg_contents WHERE data_type = 'features'")}
+    con.close()
+    with zipfile.ZipFile(io.BytesIO(bytes.fromhex(content))) as zf:
+        doc = xml.dom.minidom.parseString(zf.read("planmap.qgs"))
+    layers = doc.getElementsByTagName("maplayer")
+    sources = [ml.getElementsByTagName("datasource")[0].firstChild.data for ml in layers]
+    assert sorted(s.split("layername=")[1] for s in sources) == sorted(tables) == sorted(store.ids())
+    assert all(s.startswith("./planmap.gpkg|") for s in sources)  # relative: the file can move
+    srs = {ml.getElementsByTagName("authid")[0].firstChild.data for ml in layers}
+    assert srs == {"EPSG:4548"}
+    groups = [g.getAttribute("name") for g in doc.getElementsByTagName("layer-tree-group") if g.getAttribute("name")]
+    assert groups == ["项目", "产业园区", "生态空间", "双城格局", "行政区划"]  # top of the tree is drawn on top
+    zones = next(ml for ml in layers if "barrier_zones" in ml.getElementsByTagName("datasource")[0].firstChild.data)
+    renderer = zones.getElementsByTagName("renderer-v2")[0]
+    assert renderer.getAttribute("type") == "categorizedSymbol"
+    assert len(renderer.getElementsByTagName("category")) == len(store.get("barrier_zones").spec.classes)

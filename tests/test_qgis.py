@@ -32,4 +32,10 @@ def test_qgis_oapif_and_styled_geopackage(live_server, client, store, tmp_path, 
     for lid in store.ids():
         assert styled[lid]["style_applied"], styled[lid]
     assert styled["barrier_zones"]["colours"] == [c.fill_color for c in store.get("barrier_zones").spec.classes]
+    project = report["project"]
+    assert project["opened"] and project["title"].startswith("planmap")
+    assert {r["layer"]: r["features"] for r in project["layers"]} == {lyr.id: len(lyr) for lyr in store}
+    assert all(r["valid"] and r["same_file"] for r in project["layers"])
+    assert [g["group"] for g in project["groups"]] == ["项目", "产业园区", "生态空间", "双城格局", "行政区划"]
+    assert {r["layer"]: r["renderer"] for r in project["layers"]}["barrier_zones"] == "categorizedSymbol"
     assert report["ok"] and res.returncode == 0, res.stderr[-2000:]

@@ -26,6 +26,7 @@ import shapely
 from ..geo.crs import CrsInfo
 from ..layers.registry import LayerSpec
 from ..store import Layer, LayerStore
+from .qgis_project import write_project
 from .qml import write_layer_styles
 
 
@@ -164,16 +165,22 @@ def export_layer(layer: Layer, fmt: str, crs: CrsInfo, csv_geometry: str = "wkt"
 
 
 def export_all(store: LayerStore, crs: CrsInfo, path: Path) -> Path:
-    """Every layer in one GeoPackage at ``path``, with QGIS styles in ``layer_styles``."""
+    """Every layer in one GeoPackage at ``path``, with QGIS styles in ``layer_styles`` and a QGIS
+    project (``qgis_projects``) that opens them all, grouped and styled as on the web map."""
     path = Path(path)
     if path.exists():
         path.unlink()
     styled: list[tuple[str, LayerSpec, str]] = []
+    extents = []
     for layer in store:
         for table, fam, rows in split_by_family(layer.id, layer.spec.geometry, frame(layer, crs)):
             _write(rows, path, "GPKG", table, promote_to_multi=True, append=path.exists())
             styled.append((table, layer.spec, fam))
+            if rows.geometry.notna().any():
+                extents.append(rows.total_bounds)
     write_layer_styles(path, styled)
+    b = np.array(extents)
+    write_project(path, styled, _file_crs(crs), (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()))
     return path
 
 

@@ -67,9 +67,8 @@ def symbol_xml(geometry: str, style: Style, fill_color: str | None = None, name:
             f'</symbol>')
 
 
-def qml(spec: LayerSpec, geometry: str | None = None) -> str:
-    """A complete QML document: the registry's colours, categories by ``class_field`` if any,
-    and labels from ``name``."""
+def renderer_xml(spec: LayerSpec, geometry: str | None = None) -> str:
+    """The <renderer-v2> of a layer: categories by ``class_field`` if any, else one symbol."""
     geom = geometry or spec.geometry
     if spec.classes and spec.class_field:
         cats = "".join(
@@ -78,22 +77,31 @@ def qml(spec: LayerSpec, geometry: str | None = None) -> str:
             for i, c in enumerate(spec.classes))
         syms = "".join(symbol_xml(geom, spec.style, c.fill_color, str(i))
                        for i, c in enumerate(spec.classes))
-        renderer = (f'<renderer-v2 type="categorizedSymbol" attr={quoteattr(spec.class_field)} '
-                    f'symbollevels="0" enableorderby="0" forceraster="0">'
-                    f'<categories>{cats}</categories><symbols>{syms}</symbols></renderer-v2>')
-    else:
-        renderer = ('<renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" '
-                    f'forceraster="0"><symbols>{symbol_xml(geom, spec.style)}</symbols>'
-                    '</renderer-v2>')
-    labeling = ('<labeling type="simple"><settings calloutType="simple">'
+        return (f'<renderer-v2 type="categorizedSymbol" attr={quoteattr(spec.class_field)} '
+                f'symbollevels="0" enableorderby="0" forceraster="0">'
+                f'<categories>{cats}</categories><symbols>{syms}</symbols></renderer-v2>')
+    return ('<renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" '
+            f'forceraster="0"><symbols>{symbol_xml(geom, spec.style)}</symbols>'
+            '</renderer-v2>')
+
+
+# Labels from the `name` field, with a white halo so they read over any fill.
+LABELING_XML = ('<labeling type="simple"><settings calloutType="simple">'
                 '<text-style fieldName="name" fontSize="9" textColor="40,40,40,255" '
                 'isExpression="0" fontSizeUnit="Point"><text-buffer bufferDraw="1" '
                 'bufferSize="0.8" bufferColor="255,255,255,255"/></text-style>'
                 '<placement placement="0"/></settings></labeling>')
+GEOMETRY_TYPE_CODES = {"point": 0, "line": 1, "polygon": 2}
+
+
+def qml(spec: LayerSpec, geometry: str | None = None) -> str:
+    """A complete QML document: the registry's colours, categories by ``class_field`` if any,
+    and labels from ``name``."""
+    geom = geometry or spec.geometry
     return (f"<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
             f'<qgis version="{QGIS_VERSION}" styleCategories="Symbology|Labeling">'
-            f'{renderer}{labeling}<layerGeometryType>'
-            f'{ {"point": 0, "line": 1, "polygon": 2}.get(geom, 2) }</layerGeometryType></qgis>')
+            f'{renderer_xml(spec, geom)}{LABELING_XML}<layerGeometryType>'
+            f'{GEOMETRY_TYPE_CODES.get(geom, 2)}</layerGeometryType></qgis>')
 
 
 LAYER_STYLES_DDL = """
