@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from .params import LIMIT_DEFAULT, LIMIT_MAX
+from .schemas import RESPONSES, SCHEMAS
 
 OGC_PARAMETERS: dict[str, dict[str, Any]] = {
     "limit": {
@@ -130,6 +131,32 @@ def _document_media(doc: dict[str, Any]) -> None:
             responses[code] = {"description": text, "content": _PROBLEM}
 
 
+def _document_bodies(doc: dict[str, Any]) -> None:
+    """Name what each JSON answer holds (``components.schemas``), and the problems it may give."""
+    doc.setdefault("components", {}).setdefault("schemas", {}).update(SCHEMAS)
+    for (path, method), media in RESPONSES.items():
+        op = doc.get("paths", {}).get(path, {}).get(method)
+        if not op:
+            continue
+        responses = op.setdefault("responses", {})
+        ok = responses.setdefault("200", {"description": "OK"})
+        content = ok.setdefault("content", {})
+        for m, name in media.items():
+            content[m] = {"schema": {"$ref": f"#/components/schemas/{name}"}}
+        if path == "/analysis/siting":
+            content["text/html"] = _ANY  # f=html: the printable report
+        responses["400"] = {"description": "Bad request (problem details say what to change)",
+                            "content": _PROBLEM}
+        responses["422"] = {"description": "Unusable input: swapped coordinates, an invalid "
+                                           "geometry, a file with no rows (problem details say why)",
+                            "content": _PROBLEM}
+        if method == "post":
+            responses["413"] = {"description": "Body too large", "content": _PROBLEM}
+        if path.startswith("/query/"):
+            responses["404"] = {"description": "Unknown layer id, or no such feature for `of`",
+                                "content": _PROBLEM}
+
+
 def build_openapi(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema:
         return app.openapi_schema
@@ -153,5 +180,6 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
                     new.append(p)
             op["parameters"] = new
     _document_media(doc)
+    _document_bodies(doc)
     app.openapi_schema = doc
     return doc
