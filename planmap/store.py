@@ -8,6 +8,7 @@ map page and the exports can never disagree about a feature.
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,6 +88,7 @@ class LayerStore:
         self.etag = etag
         self._generation = 0
         self._file_key = _file_key(path) if path is not None and path.exists() else None
+        self._content_key = _content_key(path, list(layers)) if self._file_key else None
         self._reload_lock = threading.Lock()
 
     @classmethod
@@ -115,6 +117,7 @@ class LayerStore:
         self._generation += 1
         self.etag = f"{_file_etag(self.path)}-{self._generation}"
         self._file_key = _file_key(self.path)
+        self._content_key = _content_key(self.path, self.ids())
 
     def refresh_if_changed(self) -> bool:
         """Reload every layer if the GeoPackage changed on disk since it was read.
@@ -135,13 +138,19 @@ class LayerStore:
                 key = _file_key(self.path)
                 if key == self._file_key:
                     return False
+                content = _content_key(self.path, self.ids())
+                if key[0] == self._file_key[0] and content == self._content_key:
+                    # Same file, same tables: another program only touched it (SpatiaLite, used
+                    # by pygeoapi and QGIS, writes on every connection). Nothing to reload.
+                    self._file_key = key
+                    return False
                 fresh = LayerStore.from_gpkg(self.path)
             except Exception:  # noqa: BLE001 - keep serving what we have; the next request retries
                 return False
             self.layers = fresh.layers
             self._generation += 1
             self.etag = f"{fresh.etag}-{self._generation}"
-            self._file_key = fresh._file_key
+            self._file_key, self._content_key = fresh._file_key, fresh._content_key
             return True
 
     def ids(self) -> list[str]:
@@ -175,6 +184,20 @@ def _read_layer(path: Path, layer_id: str) -> gpd.GeoDataFrame:
 def _file_key(path: Path) -> tuple[int, int, int]:
     stat = path.stat()
     return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def _content_key(path: Path, tables: list[str]) -> tuple:
+    """What the layers' content looks like: each table's ``last_change``, row count and top id.
+
+    Read only when the file's stat changed, to tell a data change from a touch of the file.
+    """
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        changes = dict(con.execute("SELECT table_name, last_change FROM gpkg_contents"))
+        return tuple((t, changes.get(t), *con.execute(f'SELECT count(*), max(rowid) FROM "{t}"').fetchone())
+                     for t in sorted(tables) if t in changes)
+    finally:
+        con.close()
 
 
 def _file_etag(path: Path) -> str:

@@ -183,3 +183,18 @@ def test_a_second_replica_on_the_same_geopackage_sees_an_import(tmp_store):
     assert replica_b.get("/collections/projects/items?limit=1").json()["numberMatched"] == count + 1
     near = {"lon": 117.0, "lat": 39.5, "distance_m": 10, "layer": "projects"}
     assert replica_b.get("/query/nearby", params=near).json()["features"][0]["name"] == "另一副本可见项目"
+
+
+def test_a_write_that_leaves_the_layers_alone_does_not_reload_the_store(tmp_store):
+    import sqlite3
+    import time
+
+    etag, layers = tmp_store.etag, dict(tmp_store.layers)
+    time.sleep(0.01)
+    con = sqlite3.connect(tmp_store.path)  # what SpatiaLite does on every connection: some write
+    con.execute("CREATE TABLE scratch (a)")
+    con.execute("DROP TABLE scratch")
+    con.commit()
+    con.close()
+    assert tmp_store.refresh_if_changed() is False
+    assert tmp_store.etag == etag and tmp_store.layers == layers

@@ -36,7 +36,9 @@ def create_app(store: LayerStore | None = None, data: str | Path | None = None) 
     )
     app.state.store = store if store is not None else LayerStore.from_gpkg(data)
     install_error_handlers(app)
-    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    # Level 4, not the default 9: on GeoJSON it compresses as well (0.32 vs 0.31 of the size) at
+    # a ninth of the time (7 ms vs 66 ms for the 16 district polygons).
+    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=4)
     app.include_router(ogc_router)
     app.include_router(export_router)
     app.include_router(web_router)

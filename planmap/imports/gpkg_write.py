@@ -85,3 +85,7 @@ def insert_features(con: sqlite3.Connection, table: str, rows: list[dict]) -> No
            + ") VALUES (?" + ", ?" * len(names) + ")")
     con.executemany(sql, ([gpkg_blob(r["geometry"], srs_id)] + [r.get(n) for n in names]
                           for r in rows))
+    # GeoPackage §1.1.3.1.1: last_change says when the table's content last changed. Readers
+    # (planmap's own replicas, QGIS) use it to tell a data change from a mere touch of the file.
+    con.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+                "WHERE table_name = ?", (table,))
