@@ -1,10 +1,9 @@
 """Real answers of the main endpoints match the response schemas /api documents."""
 from __future__ import annotations
 
+import jsonschema
 import orjson
 import pytest
-
-jsonschema = pytest.importorskip("jsonschema")
 
 
 def _json_schema(node):
