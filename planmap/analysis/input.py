@@ -126,6 +126,12 @@ def _finite(g: Geometry) -> bool:
     return bool(np.isfinite(shapely.get_coordinates(g)).all())
 
 
+def _check_coord_sys_applies(csys: str, info: CrsInfo) -> None:
+    """AMap/Baidu offsets are defined on lon/lat only; with a projected CRS they make no sense."""
+    if csys != "wgs84" and info.projected:
+        raise InputError(400, f"coord_sys={csys} applies to lon/lat input only, not to {info.code}")
+
+
 def parse_geometry(doc: dict, crs: str | None = None, coord_sys: str | None = None, *,
                    polygon_only: bool = False, repair_invalid: bool = True,
                    max_vertices: int = MAX_VERTICES) -> ParsedGeometry:
@@ -149,8 +155,7 @@ def parse_geometry(doc: dict, crs: str | None = None, coord_sys: str | None = No
         raise InputError(422, f"the geometry has {n:,} vertices; the limit is {max_vertices:,} "
                               "(simplify it, e.g. QGIS Vector › Geometry Tools › Simplify)")
     warnings: list[str] = []
-    if csys != "wgs84" and info.projected:
-        raise InputError(400, f"coord_sys={csys} applies to lon/lat input only, not to {info.code}")
+    _check_coord_sys_applies(csys, info)
     if info.yx_on_wire:
         g = swap_xy(g)
     if csys != "wgs84":
@@ -194,8 +199,7 @@ def parse_point(lon: float, lat: float, coord_sys: str | None = None,
     info = parse_crs(crs)
     warnings: list[str] = []
     if info.projected:
-        if csys != "wgs84":
-            raise InputError(400, f"coord_sys={csys} applies to lon/lat input only, not to {info.code}")
+        _check_coord_sys_applies(csys, info)
         x, y = transform_xy(np.array([lon]), np.array([lat]), info.code, "CRS84")
         if not (np.isfinite(x[0]) and np.isfinite(y[0])):
             raise InputError(400, f"lon={lon}, lat={lat} is not a valid {info.code} position "

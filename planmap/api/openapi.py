@@ -145,6 +145,8 @@ def _document_bodies(doc: dict[str, Any]) -> None:
             content[m] = {"schema": {"$ref": f"#/components/schemas/{name}"}}
         if path == "/analysis/siting":
             content["text/html"] = _ANY  # f=html: the printable report
+        if path in _MEDIA:  # OGC paths: their problem responses are set by _document_media
+            continue
         responses["400"] = {"description": "Bad request (problem details say what to change)",
                             "content": _PROBLEM}
         responses["422"] = {"description": "Unusable input: swapped coordinates, an invalid "

@@ -153,12 +153,11 @@ def parse_rows(header: list[str], rows: list[list[str]], filename: str, gaz: Gaz
         if not probs and lon is None:
             loc = locate(gaz, place=rec.get("place", ""), park=rec.get("park", ""), district=district,
                          name=rec.get("name", ""))
-            if loc.place is None and rec.get("place"):  # a place that is a district, or a park known only by its district
-                hit = gaz.lookup(rec["place"], district)
-                if hit is not None:
-                    loc = Location(hit, hit.quality)
+            place_hit = gaz.lookup(rec["place"], district) if rec.get("place") else None
+            if loc.place is None and place_hit is not None:  # a district, or a park known only by its district
+                loc = Location(place_hit, place_hit.quality)
             if rec.get("place") and (loc.place is None or loc.place.name != rec["place"]) \
-                    and gaz.lookup(rec["place"], district) is None:
+                    and place_hit is None:
                 probs.append(("place", f"{rec['place']!r} is not in the gazetteer; give lon/lat"))
             elif loc.place is None:
                 probs.append(("place", "no location: give lon/lat, a place, a park or a district"))
@@ -261,13 +260,8 @@ def import_projects(data: bytes, filename: str, store, gazetteer_dir: Path | Non
         report.loc_quality[r["loc_quality"]] = report.loc_quality.get(r["loc_quality"], 0) + 1
     report.problems.sort(key=lambda p: (p["row"], p["column"]))
     if new:
-        refresh_projects(store)
+        store.reload_layer("projects")  # the API, map and exports serve the new rows from here on
     return report
-
-
-def refresh_projects(store) -> None:
-    """Reload the `projects` layer from the GeoPackage so the API, map and exports serve the new rows."""
-    store.reload_layer("projects")
 
 
 def format_report(report: ImportReport) -> str:
