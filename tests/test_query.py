@@ -148,3 +148,15 @@ def test_point_query_refuses_an_unknown_crs_or_amap_offsets_on_projected_input(c
     assert r.status_code == 400 and "EPSG:4548" in r.json()["detail"]
     r = client.get("/query/point", params={"lon": 500000, "lat": 4330000, "crs": "EPSG:4548", "coord_sys": "gcj02"})
     assert r.status_code == 400 and "lon/lat input only" in r.json()["detail"]
+
+
+def test_projected_input_outside_the_crs_area_of_use_is_refused_with_the_reason(client):
+    # easting and northing given the wrong way round: pyproj would happily answer 149.6°E 3.8°N
+    r = client.get("/query/point", params={"lon": 4330000, "lat": 500000, "crs": "EPSG:4548"})
+    assert r.status_code == 400 and "outside where EPSG:4548 is defined" in r.json()["detail"]
+    r = client.get("/query/point", params={"lon": 1e30, "lat": 1e30, "crs": "EPSG:3857"})
+    assert r.status_code == 400 and "EPSG:3857" in r.json()["detail"]
+    # EPSG:4548 on the wire is [northing, easting]; the other order lands outside its area
+    site = {"type": "Polygon", "coordinates": [[[500000, 4330000], [501000, 4330000], [501000, 4331000], [500000, 4330000]]]}
+    r = client.post("/query/intersects", params={"crs": "EPSG:4548"}, content=orjson.dumps(site))
+    assert r.status_code == 422 and "easting" in r.json()["detail"]

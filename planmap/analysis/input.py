@@ -126,6 +126,24 @@ def _finite(g: Geometry) -> bool:
     return bool(np.isfinite(shapely.get_coordinates(g)).all())
 
 
+def _outside_area_of_use(g: Geometry, info: CrsInfo) -> str | None:
+    """Why lon/lat converted from a projected CRS lie where that CRS is not defined, or None.
+
+    pyproj converts any number, so easting and northing given the wrong way round (or in the
+    wrong CRS) come back as a real-looking place far from Tianjin; the CRS's area of use catches it.
+    """
+    area = info.pyproj.area_of_use
+    if not info.projected or area is None:
+        return None
+    minx, miny, maxx, maxy = shapely.bounds(g)
+    tol = 0.01
+    if area.west - tol <= minx and maxx <= area.east + tol and area.south - tol <= miny and maxy <= area.north + tol:
+        return None
+    return (f"the coordinates fall outside where {info.code} is defined (lon {area.west}…{area.east}, "
+            f"lat {area.south}…{area.north}); check the numbers and the crs, and that easting "
+            "comes before northing")
+
+
 def _check_coord_sys_applies(csys: str, info: CrsInfo) -> None:
     """AMap/Baidu offsets are defined on lon/lat only; with a projected CRS they make no sense."""
     if csys != "wgs84" and info.projected:
@@ -166,6 +184,9 @@ def parse_geometry(doc: dict, crs: str | None = None, coord_sys: str | None = No
     if not _finite(g):
         raise InputError(422, f"the coordinates are not valid {info.code} positions; check the "
                               "crs parameter")
+    outside = _outside_area_of_use(g, info)
+    if outside:
+        raise InputError(422, outside)
     if looks_swapped(g):
         order = "lat,lon" if info.yx_on_wire else "lon,lat"
         raise InputError(422, f"the coordinates look like latitude and longitude swapped: they fit "
@@ -204,6 +225,9 @@ def parse_point(lon: float, lat: float, coord_sys: str | None = None,
         if not (np.isfinite(x[0]) and np.isfinite(y[0])):
             raise InputError(400, f"lon={lon}, lat={lat} is not a valid {info.code} position "
                                   "(lon = easting, lat = northing)")
+        outside = _outside_area_of_use(Point(float(x[0]), float(y[0])), info)
+        if outside:
+            raise InputError(400, f"lon={lon}, lat={lat}: {outside}")
         lon, lat = float(x[0]), float(y[0])
         warnings.append(f"easting/northing converted from {info.code} to WGS84 lon={lon:.6f}, lat={lat:.6f}")
     if looks_swapped(Point(lon, lat)):
