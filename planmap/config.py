@@ -9,7 +9,8 @@ REPO_DIR = PACKAGE_DIR.parent
 DATA_DIR = Path(os.environ.get("PLANMAP_DATA_DIR", REPO_DIR / "data"))
 SOURCES_DIR = DATA_DIR / "sources"
 SCHEMATIC_DIR = SOURCES_DIR / "schematic"
-SEEDS_DIR = Path(os.environ.get("PLANMAP_SEEDS_DIR", REPO_DIR.parent / "shared" / "seeds"))
+# The five plan texts every quote cites, shipped with the repository (data/sources/plans/README.md).
+SEEDS_DIR = Path(os.environ.get("PLANMAP_SEEDS_DIR", SOURCES_DIR / "plans"))
 DEFAULT_GPKG = DATA_DIR / "planmap.gpkg"
 
 

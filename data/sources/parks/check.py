@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SEEDS = Path(__file__).resolve().parents[3].parent / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "plans"
 DEFAULT = HERE / "parks.csv"
 
 COLUMNS = ["name", "kind", "district", "parent", "industries", "area_km2_stated", "figures",

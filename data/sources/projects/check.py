@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SEEDS = HERE.parents[2].parent / "shared" / "seeds"
+SEEDS = HERE.parent / "plans"
 COLUMNS = ["name", "category", "subcategory", "district", "park", "place", "scope", "period",
            "investment_yi", "length_km", "area_km2", "capacity", "capacity_unit", "source",
            "quote", "note"]
