@@ -13,6 +13,8 @@ from shapely import Geometry
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.validation import explain_validity
 
+from .measure import to_metric
+
 # Tianjin's extent with a margin (WGS84); used to spot swapped axes and far-away input.
 TIANJIN_BOUNDS = (116.6, 38.5, 118.1, 40.3)
 
@@ -31,6 +33,39 @@ def problem(geom: Geometry) -> str | None:
     if shapely.is_valid(geom):
         return None
     return explain_validity(geom)
+
+
+# The geometry types each registry geometry kind accepts.
+KIND_TYPES = {"polygon": ("Polygon", "MultiPolygon"), "line": ("LineString", "MultiLineString"),
+              "point": ("Point", "MultiPoint")}
+MIN_PART_M2 = 1.0   # a polygon part smaller than this (EPSG:4548) is a sliver, not a place
+MIN_PART_M = 1.0    # likewise a line part shorter than this
+
+
+def degenerate(geom: Geometry | None, kind: str) -> str | None:
+    """Why a stored geometry is unfit for a layer of ``kind``, or None when it is fine.
+
+    A missing geometry is fine for point layers only (a project known only to its district has no
+    point); everything else must be valid, of the layer's type and without zero-size parts, because
+    a self-intersecting ring or a zero-area part silently changes spatial answers.
+    """
+    if geom is None or geom.is_empty:
+        return None if kind == "point" else "the geometry is empty"
+    if geom.geom_type not in KIND_TYPES[kind]:
+        return f"a {geom.geom_type} in a {kind} layer"
+    reason = problem(geom)
+    if reason is not None:
+        return f"invalid: {reason}"
+    parts = getattr(geom, "geoms", [geom])
+    if kind == "polygon":
+        small = [p for p in parts if shapely.area(to_metric(p)) < MIN_PART_M2]
+        if small:
+            return f"{len(small)} polygon part(s) under {MIN_PART_M2:g} m²"
+    elif kind == "line":
+        short = [p for p in parts if shapely.length(to_metric(p)) < MIN_PART_M]
+        if short:
+            return f"{len(short)} line part(s) shorter than {MIN_PART_M:g} m"
+    return None
 
 
 def polygonal_part(geom: Geometry) -> Geometry:

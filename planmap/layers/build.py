@@ -16,6 +16,7 @@ import numpy as np
 import shapely
 
 from ..config import DEFAULT_GPKG, SOURCES_DIR
+from ..geo.validate import degenerate
 from .builders import BUILDERS, DEPENDS_ON, BuildContext, finish_barrier
 from .registry import LayerSpec, load_registry
 from .replace import read_replacement
@@ -24,7 +25,12 @@ COORD_DECIMALS = 7
 
 
 def _round_coords(geom):
-    return shapely.transform(geom, lambda c: np.round(c, COORD_DECIMALS))
+    """Snap to a 1e-7° grid keeping the geometry valid (plain rounding can make a ring cross itself)."""
+    if geom is None:
+        return None
+    if not shapely.is_valid(geom):  # left as it is, for the validity check to name the problem
+        return shapely.transform(geom, lambda c: np.round(c, COORD_DECIMALS))
+    return shapely.set_precision(geom, 10.0 ** -COORD_DECIMALS)
 
 
 def build_order(specs: tuple[LayerSpec, ...]) -> list[LayerSpec]:
@@ -59,6 +65,11 @@ def finalize(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     out = out.reset_index(drop=True)
     out["geometry"] = [_round_coords(g) for g in out.geometry]
     out.index = np.arange(1, len(out) + 1)
+    bad_geoms = [f"#{fid} {name}: {why}" for fid, name, g in zip(out.index, out["name"], out.geometry)
+                 if (why := degenerate(g, spec.geometry)) is not None]
+    if bad_geoms:
+        raise ValueError(f"{spec.id}: {len(bad_geoms)} unusable geometries (the build refuses them): "
+                         + "; ".join(bad_geoms[:10]))
     return gpd.GeoDataFrame(out, geometry="geometry", crs="EPSG:4326")
 
 

@@ -134,45 +134,85 @@ def finish_barrier(gdf: gpd.GeoDataFrame, ctx: BuildContext) -> gpd.GeoDataFrame
     return gdf
 
 
-def _solve_band(region, edge: LineString, target_km2: float) -> object:
-    """The part of ``region`` within distance w of ``edge`` (metres), w solved so area = target."""
-    region_m = to_metric(region)
-    edge_m = to_metric(edge)
-    lo, hi = 0.0, 40_000.0
-    for _ in range(60):
+def _solve_radius(area_m2, target_m2: float, hi: float = 40_000.0) -> float:
+    """The smallest radius r (metres, ±1 cm) with area_m2(r) >= target_m2; area_m2 grows with r."""
+    lo = 0.0
+    while hi - lo > 0.01:
         mid = (lo + hi) / 2
-        part = region_m.intersection(edge_m.buffer(mid, quad_segs=16))
-        if part.area / 1e6 < target_km2:
-            lo = mid
-        else:
-            hi = mid
-    part = region_m.intersection(edge_m.buffer(hi, quad_segs=16))
-    return transform_geometry(part, "EPSG:4548", "CRS84")
+        lo, hi = (mid, hi) if area_m2(mid) < target_m2 else (lo, mid)
+    return hi
+
+
+def _construction_seeds(ctx: BuildContext, places: list[dict], outline_m) -> list[tuple[str, object]]:
+    """Each construction place inside the outline at its gazetteer point (metric).
+
+    An unknown name fails the build (a typo must not silently move a zone). A place outside the
+    outline is left out: that happens when the barrier was replaced by an official file.
+    """
+    from .gazetteer import base_gazetteer  # noqa: PLC0415 - only this builder needs the gazetteer
+
+    gaz = base_gazetteer(ctx.sources / "gazetteer", ctx.built["districts"])
+    seeds = []
+    for entry in places:
+        name = entry["name"]
+        place = gaz.lookup_exact(name, entry.get("district", ""))
+        if place is None or place.quality == "district":
+            raise ValueError(f"barrier_zones.toml: construction place {name!r} is not in the gazetteer")
+        point = to_metric(place.point)
+        if outline_m.contains(point):
+            seeds.append((name, point))
+    if not seeds:
+        raise ValueError("barrier_zones: no construction place lies inside the barrier outline; "
+                         "replace barrier_zones with an official file too (--replace barrier_zones=PATH)")
+    return seeds
+
+
+def _absorb_slivers(zones: dict[int, object], min_part_m2: float) -> dict[int, object]:
+    """Move parts under ``min_part_m2`` to the zone they share the longest edge with (metric)."""
+    parts = [(lvl, g) for lvl, z in zones.items() for g in getattr(z, "geoms", [z]) if not g.is_empty]
+    keep: dict[int, list] = {lvl: [] for lvl in zones}
+    small = [(lvl, g) for lvl, g in parts if g.area < min_part_m2]
+    for lvl, g in parts:
+        if g.area >= min_part_m2:
+            keep[lvl].append(g)
+    for lvl, g in small:
+        best = max((lv for lv in keep if lv != lvl),
+                   key=lambda lv: shapely.union_all(keep[lv]).boundary.intersection(g.boundary).length
+                   if keep[lv] else -1.0)
+        keep[best].append(g)
+    return {lvl: polygonal_part(shapely.make_valid(shapely.union_all(gs))) for lvl, gs in keep.items()}
 
 
 def barrier_zones(ctx: BuildContext) -> gpd.GeoDataFrame:
+    """Levels 3 / 2 / 1 as construction land, its margin and the ecological core (the toml says how)."""
     doc = ctx.toml("barrier_zones.toml")
-    barrier = ctx.built["eco_barrier"]
-    geom = shapely.union_all(list(barrier.geometry))
-    total = area_km2(geom)
-    stated_total = sum(z["area_km2_stated"] for z in doc["zones"])
-    edges = ctx.toml("eco_barrier.toml")["edges"]
-    remaining = geom
-    parts: dict[int, object] = {}
-    for z in sorted(doc["zones"], key=lambda z: -z["level"]):
-        if "band_along" not in z:
-            continue
-        target = z["area_km2_stated"] * total / stated_total
-        band = _solve_band(remaining, LineString(edges[z["band_along"]]), target)
-        band = shapely.make_valid(band.intersection(remaining))
-        parts[z["level"]] = band
-        remaining = shapely.make_valid(remaining.difference(band))
+    outline = to_metric(shapely.union_all(list(ctx.built["eco_barrier"].geometry)))
+    shapely.prepare(outline)
+    stated = {z["level"]: z for z in doc["zones"]}
+    scale = outline.area / sum(z["area_km2_stated"] * 1e6 for z in doc["zones"])
+    seeds = _construction_seeds(ctx, doc["construction"]["places"], outline)
+    core = shapely.union_all([p for _, p in seeds])
+
+    def discs(radius: float):
+        return outline.intersection(core.buffer(radius, quad_segs=32))
+
+    r = _solve_radius(lambda x: discs(x).area, stated[3]["area_km2_stated"] * 1e6 * scale)
+    level3 = discs(r)
+    w = _solve_radius(lambda x: discs(r + x).area - level3.area,
+                      stated[2]["area_km2_stated"] * 1e6 * scale)
+    inner_two = discs(r + w)
+    zones = {3: level3, 2: inner_two.difference(level3), 1: outline.difference(inner_two)}
+    zones = _absorb_slivers({k: polygonal_part(shapely.make_valid(v)) for k, v in zones.items()},
+                            float(doc.get("min_part_m2", 0.0)))
+    how = (f"; level 3 = discs of {r / 1000:.2f} km around {'、'.join(n for n, _ in seeds)}, "
+           f"level 2 = the next {w / 1000:.2f} km")
     feats = []
-    for z in sorted(doc["zones"], key=lambda z: z["level"]):
-        g = parts.get(z["level"], remaining)
-        feats.append({"name": z["name"], "level": z["level"],
-                      "area_km2_stated": z["area_km2_stated"], "source": doc["source"],
-                      "geom_quality": "schematic", "geometry": polygonal_part(g)})
+    for level in sorted(zones):
+        geom = transform_geometry(zones[level], "EPSG:4548", "CRS84")
+        feats.append({"name": stated[level]["name"], "level": level,
+                      "area_km2_stated": stated[level]["area_km2_stated"],
+                      "source": doc["source"] + how, "geom_quality": "schematic",
+                      "geometry": polygonal_part(shapely.make_valid(geom))})
     gdf = _gdf(feats)
     gdf["area_km2"] = np.round(gdf_areas_km2(gdf), 3)
     return gdf
@@ -193,13 +233,16 @@ def wetlands(ctx: BuildContext) -> gpd.GeoDataFrame:
         clip = by_name[w["district"]]
         if "bbox" in w:
             clip = clip.intersection(box(*w["bbox"]))
+        if w.get("outside_barrier"):
+            clip = clip.difference(shapely.union_all(list(ctx.built["eco_barrier"].geometry)))
         target = w["area_km2_stated"]
         lo, hi = 100.0, 40_000.0
         for _ in range(50):
             mid = (lo + hi) / 2
             a = area_km2(_ellipse(tuple(w["center"]), mid, w["aspect"]).intersection(clip))
             lo, hi = (mid, hi) if a < target else (lo, mid)
-        geom = shapely.make_valid(_ellipse(tuple(w["center"]), hi, w["aspect"]).intersection(clip))
+        geom = polygonal_part(shapely.make_valid(
+            _ellipse(tuple(w["center"]), hi, w["aspect"]).intersection(clip)))
         feats.append({"name": w["name"], "short_name": w["short"], "district": w["district"],
                       "area_km2_stated": target, "source": w["source"],
                       "geom_quality": "schematic", "geometry": geom})
@@ -294,8 +337,8 @@ def _projects_mod():
 # Builders that read other layers; the build orders layers so these come after their inputs.
 DEPENDS_ON: dict[str, tuple[str, ...]] = {
     "eco_barrier": ("districts",),
-    "barrier_zones": ("eco_barrier",),
-    "wetlands": ("districts",),
+    "barrier_zones": ("districts", "eco_barrier"),
+    "wetlands": ("districts", "eco_barrier"),
     "eco_corridors": ("districts",),
     "twin_cities": ("districts", "eco_barrier"),
     "parks": ("districts",),

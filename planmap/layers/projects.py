@@ -72,10 +72,21 @@ def merge_projects(rows: list[dict]) -> list[dict]:
     return list(merged.values())
 
 
+# Only these precisions give a feature a point. A district's representative point is a
+# placeholder, not a site: drawn, it would put projects in the middle of a barrier zone they are
+# not in (issue 10), so a project known only to its district or citywide has no geometry.
+POINT_QUALITIES = ("exact", "park", "town")
+
+
 @dataclass(frozen=True)
 class Location:
     place: Place | None
     loc_quality: str  # exact | park | town | district | citywide
+
+    @property
+    def point(self):
+        """The site's point, or None when the location is coarser than a town."""
+        return self.place.point if self.place is not None and self.loc_quality in POINT_QUALITIES else None
 
 
 def locate(gaz: Gazetteer, *, place: str = "", park: str = "", district: str = "",
@@ -148,7 +159,7 @@ def parks_layer(sources: Path, districts: gpd.GeoDataFrame) -> tuple[gpd.GeoData
             "industries": r["industries"], "area_km2_stated": _num(r["area_km2_stated"]),
             "figures": r["figures"], "quote": r["quote"], "place": r["place"],
             "matched_place": p.name if p else None, "loc_quality": loc.loc_quality,
-            "note": r["note"], "geometry": p.point if p else None})
+            "note": r["note"], "geometry": loc.point})
     return _gdf(feats), gaz
 
 
@@ -170,7 +181,7 @@ def project_records(merged: list[dict], gaz: Gazetteer) -> list[dict]:
             "loc_quality": loc.loc_quality, "matched_place": p.name if p else None,
             "origin": "seed", "import_key": import_key(rec["name"], None, None, "seed"),
             "attributes": None,
-            "geometry": p.point if p else None})
+            "geometry": loc.point})
     return feats
 
 
