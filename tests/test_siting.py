@@ -86,18 +86,23 @@ def corridor_site(engine):
     pytest.fail("no place 500 m from a corridor outside every control zone")
 
 
-def test_site_inside_level1_zone_is_a_conflict_with_the_whole_site_overlapping(client, level1_site):
+def test_site_inside_the_schematic_level1_zone_is_a_possible_conflict_with_its_full_overlap(client, level1_site):
+    """The zone is schematic: the overlap is reported in full, but the verdict is only 待核实."""
     r = post_site(client, level1_site)
     assert r.status_code == 200, r.text
     rep = r.json()
-    assert rep["verdict"] == "conflict"
+    assert rep["verdict"] == "possible_conflict" and rep["rests_on"] == ["schematic"]
     site_area = area_m2(level1_site)
     [hit] = [c for c in rep["conflicts"] if c["layer"] == "barrier_zones"]
-    assert hit["level"] == 1
+    assert hit["level"] == 1 and hit["verdict"] == "possible_conflict" and hit["rule_verdict"] == "conflict"
+    assert hit["geom_quality"] == "schematic" and hit["layer_title_zh"] == "生态屏障管控分区"
     assert hit["overlap_m2"] == pytest.approx(site_area, rel=1e-3)
     assert hit["share_of_site"] == pytest.approx(1.0, rel=1e-3)
     assert rep["site"]["area_m2"] == pytest.approx(site_area, rel=1e-3)
-    assert "冲突" in rep["summary"]["zh"] and "conflict" in rep["summary"]["en"]
+    zh, en = rep["summary"]["zh"], rep["summary"]["en"]
+    assert "待核实" in zh and "示意" in zh and "管控图" in zh
+    assert f"{site_area / 1e4:,.2f} 公顷" in zh
+    assert "schematic" in en and "possible conflict" in en and "管控图" in en
 
 
 def test_site_across_two_districts_lists_both_with_areas_summing_to_the_site(client, two_district_site):
@@ -161,7 +166,7 @@ def test_site_in_epsg4548_and_3857_gives_the_same_report(client, level1_site):
 def test_feature_body_is_accepted(client, level1_site):
     body = {"type": "Feature", "properties": {"name": "test"}, "geometry": mapping(level1_site)}
     r = client.post("/analysis/siting", content=orjson.dumps(body))
-    assert r.status_code == 200 and r.json()["verdict"] == "conflict"
+    assert r.status_code == 200 and r.json()["verdict"] == "possible_conflict"
 
 
 def test_site_outside_tianjin_is_clear_with_a_note(client):
@@ -207,8 +212,9 @@ def test_self_intersecting_site_is_repaired_with_a_warning_or_refused(client, le
 def test_html_report_is_a_printable_page_with_verdict_and_map(client, level1_site):
     r = post_site(client, level1_site, f="html")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
-    assert 'class="verdict verdict-conflict"' in r.text
+    assert 'class="verdict verdict-possible_conflict"' in r.text
     assert "一级管控区" in r.text and 'id="minimap"' in r.text and "@media print" in r.text
+    assert "生态屏障管控分区" in r.text and "示意边界" in r.text and "待核实" in r.text
 
 
 def test_html_report_without_a_basemap_loads_no_tiles(client, level1_site):
@@ -216,7 +222,7 @@ def test_html_report_without_a_basemap_loads_no_tiles(client, level1_site):
     assert "tile.openstreetmap.org" in with_tiles.text
     r = post_site(client, level1_site, f="html", basemap="none")
     assert r.status_code == 200 and "tile.openstreetmap.org" not in r.text
-    assert 'id="minimap"' in r.text and "verdict-conflict" in r.text
+    assert 'id="minimap"' in r.text and "verdict-possible_conflict" in r.text
 
 
 def test_html_report_refuses_an_unknown_basemap(client, level1_site):

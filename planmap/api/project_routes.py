@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import Response
 from .responses import json_response
 
+from ..analysis.membership import STATS_BY, project_stats
 from ..imports.projects_import import import_projects
 from ..imports.table import TableError
 from ..store import LayerStore
@@ -22,44 +23,20 @@ from .deps import get_store
 from .errors import ProblemError
 
 router = APIRouter()
-BY = {"district": "district", "park": "park", "barrier_zone": "barrier_level", "category": "category"}
 MAX_UPLOAD = 50 * 1024 * 1024
 _import_lock = threading.Lock()
 
 
-def _group_key(v) -> str | None:
-    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
-        return None
-    if isinstance(v, float) and v.is_integer():
-        return f"{int(v)}级管控区"
-    return str(v)
-
-
-def project_stats(gdf: pd.DataFrame, by: str) -> dict:
-    col = BY[by]
-    keys = [_group_key(v) for v in gdf[col]] if len(gdf) else []
-    inv = pd.to_numeric(gdf["investment_yi"], errors="coerce") if len(gdf) else pd.Series([], dtype=float)
-    frame = pd.DataFrame({"key": keys, "inv": list(inv)})
-    groups = []
-    for key, part in frame.groupby("key", dropna=False, sort=False):
-        key = None if pd.isna(key) else key
-        groups.append({"key": key, "count": int(len(part)),
-                       "investment_yi": round(float(part["inv"].sum(skipna=True)), 4)})
-    groups.sort(key=lambda g: (-g["count"], g["key"] is None, g["key"] or ""))
-    return {"by": by, "groups": groups,
-            "total": {"count": int(len(frame)), "investment_yi": round(float(frame["inv"].sum(skipna=True)), 4)}}
-
-
 @router.get("/stats/projects", summary="Project counts and stated investment by district, park, barrier zone or category")
 def stats_projects(
-    by: str = Query("district", description="district | park | barrier_zone | category"),
+    by: str = Query("district", description="district | twin_city | barrier_zone | wetland | park | category"),
     district: str | None = Query(None, description="only projects in this district"),
     category: str | None = Query(None, description="only projects of this category"),
     barrier_level: int | None = Query(None, ge=1, le=3, description="only projects in this barrier control zone"),
     store: LayerStore = Depends(get_store),
 ) -> Response:
-    if by not in BY:
-        raise ProblemError(400, f"by={by!r}: use one of {', '.join(BY)}")
+    if by not in STATS_BY:
+        raise ProblemError(400, f"by={by!r}: use one of {', '.join(STATS_BY)}")
     gdf = store.get("projects").gdf
     if district:
         gdf = gdf[gdf["district"] == district]
@@ -67,7 +44,7 @@ def stats_projects(
         gdf = gdf[gdf["category"] == category]
     if barrier_level is not None:
         gdf = gdf[pd.to_numeric(gdf["barrier_level"], errors="coerce") == barrier_level]
-    body = project_stats(gdf, by)
+    body = project_stats(store, by, gdf)
     body["filters"] = {k: v for k, v in (("district", district), ("category", category),
                                          ("barrier_level", barrier_level)) if v is not None}
     return json_response(body)

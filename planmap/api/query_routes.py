@@ -15,7 +15,7 @@ from shapely.geometry import mapping
 
 from ..analysis.input import MAX_BODY_BYTES, InputError, load_json, parse_geometry, parse_point
 from ..analysis.query import QueryEngine, engine_for
-from ..analysis.siting import check_site
+from ..analysis.siting import QUALITY_ZH, VERDICT_ZH, check_site
 from ..geo.crs import transform_geometry
 from ..geo.measure import to_metric
 from ..store import LayerStore
@@ -152,5 +152,5 @@ async def siting(request: Request, engine: Engine,
         site_gj = mapping(parsed.geometry)
         overlap_gj = [mapping(transform_geometry(g, "EPSG:4548", "CRS84")) for g in overlaps]
         return render("siting.html", request, report=report, site=site_gj, overlaps=overlap_gj,
-                      basemap=basemap)
+                      basemap=basemap, verdict_zh=VERDICT_ZH, quality_zh=QUALITY_ZH)
     return json_response(report)

@@ -22,6 +22,7 @@ import shapely
 import topojson
 
 from ..geo.chinese_coords import convert, convert_geometry
+from ..analysis.membership import MEMBERSHIPS, members
 from ..layers.registry import GEOM_QUALITY_ZH
 from ..store import Layer, LayerStore
 
@@ -148,58 +149,60 @@ class PointRows:
 
 
 def points(layer: Layer, basemap: str) -> PointRows:
+    """Every feature as a compact row; lon/lat are null for a feature without a point.
+
+    Features without a point (a project known only to its district) stay in the rows so that
+    panels, search and totals list them; the page draws no marker for them.
+    """
     df = _props(layer)
     cent = shapely.centroid(layer.gdf.geometry.values)
-    # get_x/get_y keep one value per row (NaN for a missing or empty point), so a feature without
-    # a location is left off the map instead of shifting every later row onto the wrong place.
+    # get_x/get_y keep one value per row (NaN for a missing or empty point).
     x, y = shapely.get_x(cent), shapely.get_y(cent)
     x = np.where(pd.isna(cent), np.nan, x)
     lon, lat = convert(x, y, "wgs84", coord_sys_for(basemap))
     fields = list(df.columns)
-    rows = [[round(float(a), 6), round(float(b), 6)] + [_clean(v) for v in rec]
-            for a, b, rec in zip(lon, lat, df.itertuples(index=False, name=None))
-            if np.isfinite(a) and np.isfinite(b)]
+    rows = [([round(float(a), 6), round(float(b), 6)] if np.isfinite(a) and np.isfinite(b) else [None, None])
+            + [_clean(v) for v in rec]
+            for a, b, rec in zip(lon, lat, df.itertuples(index=False, name=None))]
     return PointRows(fields, rows)
 
 
-def projects_inside(store: LayerStore, wanted: tuple[str, ...] | None) -> dict[str, dict[int, list[int]]]:
-    """For every polygon feature, the ids of the projects inside it (a spatial join, in WGS84).
-
-    Answers "which projects are in this district / zone / park?" on a click without a round trip.
-    Empty when the projects layer is not built yet.
-    """
-    if PROJECTS not in store.ids() or store.get(PROJECTS).gdf.empty:
+def label_points(store: LayerStore, layer_id: str, basemap: str) -> dict[int, list[float]]:
+    """A point inside each polygon ([lat, lon]) where the page writes the feature's label."""
+    if layer_id not in store.ids():
         return {}
-    proj = store.get(PROJECTS)
-    pfids = proj.gdf.index.to_numpy()
-    out: dict[str, dict[int, list[int]]] = {}
-    for lyr in line_layers(store, wanted):
-        if lyr.spec.geometry != "polygon":
-            continue
-        poly_pos, proj_pos = proj.tree.query(lyr.geometries, predicate="contains")
-        per: dict[int, list[int]] = {}
-        fids = lyr.gdf.index.to_numpy()
-        for a, b in zip(poly_pos, proj_pos):
-            per.setdefault(int(fids[a]), []).append(int(pfids[b]))
-        out[lyr.id] = {k: sorted(v) for k, v in per.items()}
-    return out
+    gdf = store.get(layer_id).gdf
+    pts = shapely.point_on_surface(gdf.geometry.values)
+    lon, lat = convert(shapely.get_x(pts), shapely.get_y(pts), "wgs84", coord_sys_for(basemap))
+    return {int(fid): [round(float(b), 6), round(float(a), 6)] for fid, a, b in zip(gdf.index, lon, lat)}
+
+
+def projects_inside(store: LayerStore, wanted: tuple[str, ...] | None) -> dict[str, dict[int, list[int]]]:
+    """For every joined feature (district, zone, wetland, park …), the ids of its projects.
+
+    The same join as ``/stats/projects`` (:mod:`planmap.analysis.membership`), so a panel's list
+    and total always equal the API's. Empty when the projects layer is not built yet.
+    """
+    return {lid: members(store, lid) for lid in MEMBERSHIPS
+            if lid in store.ids() and (wanted is None or lid in wanted)}
 
 
 def district_totals(store: LayerStore, inside: dict[str, dict[int, list[int]]]) -> dict[int, dict]:
-    """Project count and summed stated investment (亿元) per district, for the thematic view.
+    """Project count, stated investment (亿元) and how many state one, per district, for the theme.
 
-    ``investment_yi`` sums only projects that state a figure; ``with_figure`` says how many did,
-    so the map never presents a partial sum as a total.
+    The investment is null where no project states a figure, so the map never shows 0 for unknown.
     """
     if "districts" not in inside:
         return {}
-    proj = store.get(PROJECTS).gdf
-    inv = proj["investment_yi"] if "investment_yi" in proj.columns else pd.Series(np.nan, index=proj.index)
+    inv = pd.to_numeric(store.get(PROJECTS).gdf["investment_yi"], errors="coerce").astype(float)
+    area = store.get("districts").gdf["area_km2"]
     out = {}
-    for fid, pids in inside["districts"].items():
-        vals = pd.to_numeric(inv.loc[pids], errors="coerce").dropna()
-        out[fid] = {"count": len(pids), "investment_yi": round(float(vals.sum()), 2),
-                    "with_figure": int(len(vals))}
+    for fid in store.get("districts").gdf.index:
+        pids = inside["districts"].get(int(fid), [])
+        vals = inv.loc[pids].dropna()
+        out[int(fid)] = {"count": len(pids), "per_km2": round(len(pids) / float(area.loc[fid]), 4),
+                         "investment_yi": round(float(vals.sum()), 2) if len(vals) else None,
+                         "with_figure": int(len(vals))}
     return out
 
 

@@ -100,6 +100,7 @@ def map_config(store: LayerStore, options: MapOptions) -> dict:
         "projects_present": "projects" in store.ids(),
         "inside": {lid: {str(k): v for k, v in per.items()} for lid, per in inside.items()},
         "district_totals": {str(k): v for k, v in totals.items()},
+        "district_labels": {str(k): v for k, v in mapdata.label_points(store, "districts", options.basemap).items()},
         "siting_url": f"{api}/analysis/siting" if served else None,
         "map_url": f"{api}/map" if served else None,
     }

@@ -11,24 +11,33 @@
       projectsInside: '范围内项目', noProjectsLayer: '项目图层尚未加载，无法列出范围内项目。',
       statedInvestment: '其中标明投资的', sum: '合计', quote: '规划原文',
       siting: '选址分析', sitingOff: '选址分析需要连接 planmap 服务（独立页面不可用）。',
-      sitingFail: '选址分析服务暂不可用：', verdict: {conflict: '冲突', caution: '注意', clear: '无冲突'},
+      sitingFail: '选址分析服务暂不可用：', verdict: {conflict: '冲突', possible_conflict: '可能冲突（待核实）', caution: '注意', clear: '无冲突'},
+      quality: {official: '官方边界', derived: '推导边界', schematic: '示意边界', approximate: '近似位置'},
+      overlap: '重叠', distance: '相距', fullReport: '完整报告（可打印）', toVerify: '待核实：以', toVerify2: '为准',
       drawHint: '用左侧多边形工具绘制选址范围，即可获得选址结论。', permalink: '复制链接',
       copied: '已复制', tiandituMissing: '未配置天地图密钥（环境变量 ',
       tiandituMissing2: '），天地图底图不可用。', coordsNote: '坐标 WGS84', schematic: '虚线＝示意范围（schematic），非法定边界',
-      noHit: '无结果', items: '个', basemap: '底图', lang: 'English', projects: '项目'},
+      noHit: '无结果', items: '个', basemap: '底图', lang: 'English', projects: '项目',
+      unlocated: '仅定位到区（无点位）', unlocatedShort: '项仅定位到区', unlocatedIn: '其中仅定位到区、无点位的',
+      onlyDistrict: '该项目只定位到所在区（{d}），没有具体点位；地图显示该区范围。', citywide: '该项目为全市性项目，没有点位。'},
     en: {layers: 'Layers', legend: 'Legend', details: 'Feature details', search: 'Search projects, parks, places…',
       filters: 'Project filters', all: 'All', category: 'Category', district: 'District', period: 'Period',
       thematic: 'Thematic', none: 'None', count: 'Project count', investment: 'Stated investment (100M CNY)',
       projectsInside: 'Projects inside', noProjectsLayer: 'The projects layer is not loaded yet; projects inside cannot be listed.',
       statedInvestment: 'with a stated figure', sum: 'total', quote: 'Quote from the plan',
       siting: 'Siting check', sitingOff: 'The siting check needs the planmap service (not available on a standalone page).',
-      sitingFail: 'Siting service unavailable: ', verdict: {conflict: 'conflict', caution: 'caution', clear: 'clear'},
+      sitingFail: 'Siting service unavailable: ', verdict: {conflict: 'conflict', possible_conflict: 'possible conflict (to verify)', caution: 'caution', clear: 'clear'},
+      quality: {official: 'official boundary', derived: 'derived boundary', schematic: 'schematic boundary', approximate: 'approximate location'},
+      overlap: 'overlap', distance: 'distance', fullReport: 'Full report (printable)', toVerify: 'To verify: ', toVerify2: '',
       drawHint: 'Draw a site with the polygon tool to get the siting verdict.', permalink: 'Copy link',
       copied: 'Copied', tiandituMissing: 'No Tianditu key configured (environment variable ',
       tiandituMissing2: '); the Tianditu basemap is unavailable.', coordsNote: 'WGS84', schematic: 'Dashed = schematic extent, not a statutory boundary',
-      noHit: 'No match', items: '', basemap: 'Basemap', lang: '中文', projects: 'Projects'}
+      noHit: 'No match', items: '', basemap: 'Basemap', lang: '中文', projects: 'Projects',
+      unlocated: 'located to its district only (no point)', unlocatedShort: 'district-only', unlocatedIn: 'of which located to the district only',
+      onlyDistrict: 'This project is located only to its district ({d}); it has no point. The map shows the district.',
+      citywide: 'This is a citywide project; it has no point.'}
   };
-  var VERDICT_COLOR = {conflict: '#c0392b', caution: '#e67e22', clear: '#27ae60'};
+  var VERDICT_COLOR = {conflict: '#c0392b', possible_conflict: '#a04000', caution: '#e67e22', clear: '#27ae60'};
   var PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2',
     '#7f7f7f', '#bcbd22', '#17becf', '#393b79', '#637939'];
   var THEME = ['#fff5eb', '#fdd0a2', '#fd8d3c', '#d94801', '#7f2704'];
@@ -170,6 +179,7 @@
         overlays[id] = L.markerClusterGroup({showCoverageOnHover: false, maxClusterRadius: 40,
           chunkedLoading: true});
         objs.forEach(function (o) {
+          if (o._lon == null) { searchIndex.push({name: o.name, layer: id, props: o, marker: null}); return; }
           var m = L.marker([o._lat, o._lon], {title: o.name, icon: L.divIcon({className: 'pm-pin',
             html: '<span style="background:' + catColor[o.category] + '"></span>', iconSize: [14, 14]})});
           m.on('click', function () { showFeature(id, o, m); });
@@ -179,6 +189,7 @@
       } else {
         overlays[id] = L.featureGroup();
         objs.forEach(function (o) {
+          if (o._lon == null) { searchIndex.push({name: o.name, layer: id, props: o, marker: null}); return; }
           var m = L.circleMarker([o._lat, o._lon], {radius: 6, color: spec.style.color, weight: 2,
             fillColor: spec.style.fill_color, fillOpacity: 0.8});
           m.bindTooltip(esc(o.name));
@@ -198,7 +209,7 @@
       var shown = projectRows.filter(function (o) {
         return ['category', 'district', 'period'].every(function (k) { return !sel[k] || String(o[k]) === sel[k]; });
       });
-      g.addLayers(shown.map(function (o) { return projectMarkers[o.fid]; }));
+      g.addLayers(shown.filter(function (o) { return projectMarkers[o.fid]; }).map(function (o) { return projectMarkers[o.fid]; }));
       var c = document.getElementById('pm-f-count'); if (c) c.textContent = shown.length + ' / ' + projectRows.length;
     }
 
@@ -246,8 +257,9 @@
 
     function countLabel(s) {  // say how many features have no place on the map, never hide it
       var pts = cfg.points[s.id];
-      if (!pts || pts.rows.length === s.count) return String(s.count);
-      return pts.rows.length + ' / ' + s.count + (en ? ' located' : ' 有位置');
+      var located = pts ? pts.rows.filter(function (r) { return r[0] != null; }).length : s.count;
+      if (located === s.count) return String(s.count);
+      return located + ' / ' + s.count + (en ? ' located' : ' 有位置');
     }
     function legendRows(s) {
       var st = s.style, border = st.dash ? 'dashed' : 'solid';
@@ -262,6 +274,9 @@
     }
 
     function setVisible(id, on) {
+      if (id === 'projects' && PM.unlocatedLayer) {
+        if (on) PM.unlocatedLayer.addTo(map); else map.removeLayer(PM.unlocatedLayer);
+      }
       var g = overlays[id]; if (!g) return;
       if (on && !map.hasLayer(g)) map.addLayer(g);
       if (!on && map.hasLayer(g)) map.removeLayer(g);
@@ -285,7 +300,7 @@
       });
       var out = ['<h4>' + esc(p.name) + ' <small>' + esc(title(spec)) + '</small></h4><table>' + rows.join('') + '</table>'];
       if (p.quote) out.push('<blockquote class="pm-quote"><b>' + esc(T.quote) + '</b><br>' + esc(p.quote) + '</blockquote>');
-      if (spec.geometry === 'polygon') out.push(projectsInside(layerId, p.fid));
+      if (cfg.inside[layerId] || (spec.geometry === 'polygon' && !cfg.projects_present)) out.push(projectsInside(layerId, p.fid));
       var info = document.getElementById('pm-info');
       info.innerHTML = out.join('');
       info.dataset.layer = layerId; info.dataset.fid = p.fid;
@@ -305,10 +320,13 @@
       var list = ids.map(function (i) { return byFid[i]; }).filter(Boolean);
       var stated = list.filter(function (o) { return typeof o.investment_yi === 'number'; });
       var sum = stated.reduce(function (a, o) { return a + o.investment_yi; }, 0);
-      var head = '<h5 id="pm-inside" data-count="' + list.length + '">' + esc(T.projectsInside) + ': ' + list.length + ' ' + esc(T.items) +
+      var unloc = list.filter(function (o) { return o._lon == null; }).length;
+      var head = '<h5 id="pm-inside" data-count="' + list.length + '" data-unlocated="' + unloc + '">' + esc(T.projectsInside) + ': ' + list.length + ' ' + esc(T.items) +
+        (unloc ? ' · ' + esc(T.unlocatedIn) + ' ' + unloc : '') +
         (stated.length ? ' · ' + esc(T.statedInvestment) + ' ' + stated.length + '，' + esc(T.sum) + ' ' + fmt(sum) + ' 亿元' : '') + '</h5>';
       return head + '<ol class="pm-list">' + list.map(function (o) {
         return '<li><a href="#" data-project="' + o.fid + '">' + esc(o.name) + '</a>' +
+          (o._lon == null ? ' <small class="pm-noloc">' + esc(T.unlocated) + '</small>' : '') +
           (typeof o.investment_yi === 'number' ? ' <small>' + fmt(o.investment_yi) + ' 亿元</small>' : '') + '</li>';
       }).join('') + '</ol>';
     }
@@ -323,10 +341,45 @@
         } else { map.setView(hit.marker.getLatLng(), 14); }
       } else if (hit.lyr) {
         map.fitBounds(hit.lyr.getBounds(), {maxZoom: 14});
+      } else {  // no point: show its district, and say so
+        var d = districtLayer(hit.props.district);
+        if (d) map.fitBounds(d.getBounds(), {maxZoom: 13});
       }
       showFeature(hit.layer, hit.props, hit.lyr || hit.marker);
+      if (!hit.lyr && !hit.marker) {
+        var msg = hit.props.district ? T.onlyDistrict.replace('{d}', hit.props.district) : T.citywide;
+        document.getElementById('pm-info').insertAdjacentHTML('afterbegin', '<p class="pm-notice" id="pm-noloc">' + esc(msg) + '</p>');
+      }
     }
     PM.zoomTo = zoomTo;
+    PM.showFeature = showFeature;
+    PM.searchIndex = searchIndex;
+    function districtLayer(name) {
+      return (features.districts ? features.districts.getLayers() : []).filter(function (l) {
+        return l.feature.properties.name === name; })[0];
+    }
+
+    /* ---------- on each district: how many of its projects have no point ---------- */
+    if (cfg.projects_present && cfg.inside.districts) {
+      var byFid0 = {}; projectRows.forEach(function (o) { byFid0[o.fid] = o; });
+      PM.unlocatedLayer = L.layerGroup();
+      Object.keys(cfg.inside.districts).forEach(function (fid) {
+        var n = cfg.inside.districts[fid].filter(function (i) { return byFid0[i] && byFid0[i]._lon == null; }).length;
+        var at = cfg.district_labels[fid];
+        if (!n || !at) return;
+        var m = L.marker(at, {icon: L.divIcon({className: 'pm-unloc', html: '<span>' + n + ' ' + esc(T.unlocatedShort) + '</span>',
+          iconSize: null}), title: T.unlocated, keyboard: false});
+        m.on('click', function () {
+          var d = (features.districts ? features.districts.getLayers() : []).filter(function (l) {
+            return String(l.feature.properties.fid) === fid; })[0];
+          if (d) showFeature('districts', d.feature.properties, d);
+        });
+        m.options.fid = fid;
+        PM.unlocatedLayer.addLayer(m);
+      });
+      var pcb = root.querySelector('input[data-layer="projects"]');
+      if (!pcb || pcb.checked) PM.unlocatedLayer.addTo(map);
+    }
 
     /* ---------- search ---------- */
     var box = document.getElementById('pm-search'), hitsEl = document.getElementById('pm-hits');
@@ -388,16 +441,32 @@
           var r = rb[0], b = rb[1];
           if (!r.ok || !b.verdict) throw new Error(b.detail || b.title || ('HTTP ' + r.status));
           layer.setStyle({color: VERDICT_COLOR[b.verdict] || '#333', fillColor: VERDICT_COLOR[b.verdict] || '#333', fillOpacity: 0.35, weight: 3});
-          var conflicts = (b.conflicts || []).map(function (c) {
-            return '<li>' + esc(c.layer) + ' · ' + esc(c.feature) + (c.level != null ? ' · L' + esc(c.level) : '') + ' · ' +
-              fmt((c.overlap_m2 || 0) / 1e4) + ' ha (' + fmt((c.share_of_site != null ? c.share_of_site : (c.share || 0)) * 100) + '%)</li>';
+          var findings = (b.conflicts || []).concat(b.cautions || []).map(function (c) {
+            var title = cfg.lang === 'en' ? c.layer_title_en : c.layer_title_zh;
+            var amount = c.overlap_m2 != null
+              ? T.overlap + ' ' + fmt(c.overlap_m2 / 1e4) + ' ha (' + fmt((c.share_of_site || 0) * 100) + '%)'
+              : T.distance + ' ' + fmt(c.distance_m) + ' m';
+            var verify = c.verdict === 'possible_conflict' && c.verify_zh
+              ? '<br><em>' + esc(T.toVerify) + esc(cfg.lang === 'en' ? c.verify_en : c.verify_zh) + esc(T.toVerify2) + '</em>' : '';
+            return '<li class="pm-finding" data-verdict="' + esc(c.verdict) + '"><b>' + esc(T.verdict[c.verdict] || c.verdict) + '</b> · ' +
+              esc(title || c.layer) + ' · ' + esc(c.feature) + ' · ' + esc(T.quality[c.geom_quality] || c.geom_quality || '') +
+              ' · ' + esc(amount) + verify + '</li>';
           }).join('');
           var names = function (a) { return (a || []).map(function (x) { return esc(x.name || x); }).join('、'); };
           info.innerHTML = '<h4 id="pm-verdict" data-verdict="' + esc(b.verdict) + '" style="color:' + (VERDICT_COLOR[b.verdict] || '#333') + '">' +
             esc(T.siting) + ': ' + esc(T.verdict[b.verdict] || b.verdict) + '</h4>' +
             (b.summary ? '<p>' + esc(typeof b.summary === 'string' ? b.summary : (b.summary[cfg.lang] || b.summary.zh || '')) + '</p>' : '') +
-            (conflicts ? '<ul>' + conflicts + '</ul>' : '') +
-            (b.districts && b.districts.length ? '<p>' + esc(T.district) + ': ' + names(b.districts) + '</p>' : '');
+            (findings ? '<ul id="pm-findings">' + findings + '</ul>' : '') +
+            (b.districts && b.districts.length ? '<p>' + esc(T.district) + ': ' + names(b.districts) + '</p>' : '') +
+            '<p><a href="#" id="pm-full-report">' + esc(T.fullReport) + '</a></p>';
+          document.getElementById('pm-full-report').addEventListener('click', function (ev) {
+            ev.preventDefault();
+            var win = window.open('', '_blank');
+            fetch(cfg.siting_url + (cfg.siting_url.indexOf('?') < 0 ? '?' : '&') + 'f=html&basemap=' + (cfg.basemap === 'osm' ? 'osm' : 'none'),
+              {method: 'POST', headers: {'Content-Type': 'application/json', 'Accept': 'text/html'}, body: JSON.stringify(geom)})
+              .then(function (r) { return r.text(); })
+              .then(function (html) { if (win) { win.document.open(); win.document.write(html); win.document.close(); } });
+          });
           layer.bindTooltip(esc(T.verdict[b.verdict] || b.verdict), {permanent: true, direction: 'center'}).openTooltip();
           return b;
         })
