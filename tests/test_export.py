@@ -119,3 +119,40 @@ def test_planmap_gpkg_holds_a_qgis_project_of_every_layer_in_the_map_groups(clie
     renderer = zones.getElementsByTagName("renderer-v2")[0]
     assert renderer.getAttribute("type") == "categorizedSymbol"
     assert len(renderer.getElementsByTagName("category")) == len(store.get("barrier_zones").spec.classes)
+
+
+LAYERS = ["districts", "twin_cities", "eco_barrier", "barrier_zones", "wetlands", "eco_corridors",
+          "parks", "projects"]
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_every_format_of_every_layer_answers_with_every_feature(client, store, tmp_path, layer):
+    """Unlocated rows (no geometry) included: FlatGeobuf and the rest keep them with a null geometry."""
+    gdf = store.get(layer).gdf
+    for suffix in FORMATS:
+        r = client.get(f"/export/{layer}.{suffix}")
+        assert r.status_code == 200, (layer, suffix, r.text[:200])
+        if suffix in ("zip", "kml"):
+            continue  # Shapefile and KML splits and names are covered above
+        path = _open_path(tmp_path, layer, suffix, r.content)
+        df = pyogrio.read_dataframe(path, layer=None if suffix == "csv" else layer)
+        assert len(df) == len(gdf), (layer, suffix)
+        if suffix in ("gpkg", "fgb", "geojson"):
+            assert int(df.geometry.isna().sum()) == int(gdf.geometry.isna().sum()), (layer, suffix)
+
+
+@pytest.mark.parametrize("layer", ["parks", "projects"])
+def test_csv_xy_leaves_lon_lat_empty_for_unlocated_rows(client, store, layer):
+    import csv
+
+    r = client.get(f"/export/{layer}.csv", params={"geometry": "xy"})
+    assert r.status_code == 200, r.text
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    gdf = store.get(layer).gdf
+    assert len(rows) == len(gdf)
+    for row in rows:
+        g = gdf.geometry.loc[int(row["fid"])]
+        if g is None:
+            assert row["X"] == "" and row["Y"] == ""
+        else:
+            assert float(row["X"]) == pytest.approx(g.x, abs=1e-6) and float(row["Y"]) == pytest.approx(g.y, abs=1e-6)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import shapely
 
@@ -128,6 +129,19 @@ def _shapefile_zip(spec: LayerSpec, gdf: gpd.GeoDataFrame, tmp: Path) -> bytes:
     return buf.getvalue()
 
 
+def _xy_columns(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Point rows as X, Y columns first (as GDAL's AS_XY), left empty for a row without a point."""
+    geoms = gdf.geometry.values
+    located = ~shapely.is_missing(geoms)
+    x = np.full(len(gdf), np.nan)
+    y = np.full(len(gdf), np.nan)
+    x[located], y[located] = shapely.get_x(geoms[located]), shapely.get_y(geoms[located])
+    out = pd.DataFrame(gdf.drop(columns="geometry"))
+    out.insert(0, "Y", y)
+    out.insert(0, "X", x)
+    return out
+
+
 def export_layer(layer: Layer, fmt: str, crs: CrsInfo, csv_geometry: str = "wkt") -> bytes:
     """One layer as the bytes of a file in ``fmt`` (a key of :data:`FORMATS`)."""
     if fmt not in FORMATS:
@@ -149,18 +163,24 @@ def export_layer(layer: Layer, fmt: str, crs: CrsInfo, csv_geometry: str = "wkt"
                 _write(rows, out, "GPKG", table, promote_to_multi=True, append=out.exists())
             write_layer_styles(out, [(t, spec, fam) for t, fam, _ in parts])
         elif fmt == "csv":
-            if csv_geometry == "xy" and not (_family(gdf.geometry.values) == "point").all():
+            located = ~shapely.is_missing(gdf.geometry.values)
+            if csv_geometry == "xy" and not (_family(gdf.geometry.values[located]) == "point").all():
                 raise ExportError(f"{spec.id} has {spec.geometry} geometries; lon/lat columns "
                                   "need points, so use geometry=wkt")
-            _write(gdf, out, "CSV", spec.id, GEOMETRY="AS_XY" if csv_geometry == "xy" else "AS_WKT",
-                   WRITE_BOM="YES")
+            if csv_geometry == "xy":
+                _write(_xy_columns(gdf), out, "CSV", spec.id, WRITE_BOM="YES")
+            else:
+                _write(gdf, out, "CSV", spec.id, GEOMETRY="AS_WKT", WRITE_BOM="YES")
         elif fmt == "kml":
             _write(gdf, out, "KML", spec.id, dataset_options={"NameField": "name"})
         elif fmt == "geojson":
             _write(gdf, out, "GeoJSON", spec.id, RFC7946="YES" if crs.code == "CRS84" else "NO",
                    WRITE_NAME="YES")
         else:
-            _write(gdf, out, "FlatGeobuf", spec.id, SPATIAL_INDEX="YES")
+            # FlatGeobuf's packed R-tree cannot hold a feature without a geometry; a layer with
+            # unlocated rows (projects known only to their district) is written without it.
+            unlocated = shapely.is_missing(gdf.geometry.values).any()
+            _write(gdf, out, "FlatGeobuf", spec.id, SPATIAL_INDEX="NO" if unlocated else "YES")
         return out.read_bytes()
 
 
