@@ -81,40 +81,60 @@ def _import_projects(args: argparse.Namespace) -> int:
     return 0 if not report.problems else 1
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="planmap", description="Tianjin twin-city planning map service")
-    sub = p.add_subparsers(dest="command", required=True)
+_DATA_HELP = "GeoPackage to {} (default: $PLANMAP_DATA, else the embedded data/planmap.gpkg)"
 
-    s = sub.add_parser("serve", help="run the API and map server")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--data", default=None, help="GeoPackage to serve (default: the embedded one)")
-    s.add_argument("--log-level", default="info")
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="planmap", description="Tianjin twin-city planning map service",
+                                epilog="Run `planmap COMMAND --help` for a command's options.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("serve", help="run the API and map server",
+                       description="Serve the OGC API, the spatial queries and the map at /map.")
+    s.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
+    s.add_argument("--port", type=int, default=8000, help="TCP port (default 8000), e.g. --port 8080")
+    s.add_argument("--data", default=None, help=_DATA_HELP.format("serve"))
+    s.add_argument("--log-level", default="info",
+                   choices=["critical", "error", "warning", "info", "debug", "trace"],
+                   help="uvicorn's log level (default info)")
     s.set_defaults(func=_serve)
 
-    b = sub.add_parser("build", help="rebuild the GeoPackage from its sources (extra [build])")
-    b.add_argument("-o", "--output", default=str(DEFAULT_GPKG))
-    b.add_argument("--sources", default=str(SOURCES_DIR))
+    b = sub.add_parser("build", help="rebuild the GeoPackage from its sources (extra [build])",
+                       description="Rebuild every layer from data/sources/ into one GeoPackage.")
+    b.add_argument("-o", "--output", default=str(DEFAULT_GPKG),
+                   help="GeoPackage to write (default: the embedded data/planmap.gpkg), "
+                        "e.g. -o /tmp/planmap.gpkg")
+    b.add_argument("--sources", default=str(SOURCES_DIR),
+                   help="folder of curated sources (default: data/sources)")
     b.add_argument("--replace", action="append", metavar="LAYER=PATH",
-                   help="use an official file (any GDAL format, any CRS) in place of a layer")
+                   help="use an official file (any GDAL format, any CRS) in place of a layer; "
+                        "repeatable, e.g. --replace eco_barrier=/path/zones.shp")
     b.set_defaults(func=_build)
 
-    r = sub.add_parser("render", help="write a standalone map page (with its assets beside it)")
-    r.add_argument("-o", "--output", required=True)
-    r.add_argument("--layers", default=None, help="comma-separated layer ids")
+    r = sub.add_parser("render", help="write a standalone map page (with its assets beside it)",
+                       description="Write one HTML map page and a planmap-static/ folder beside it.")
+    r.add_argument("-o", "--output", required=True, help="HTML file to write, e.g. -o out/map.html")
+    r.add_argument("--layers", default=None,
+                   help="comma-separated layer ids (default: all), e.g. --layers districts,parks")
     r.add_argument("--basemap", default="osm", choices=["osm", "tianditu", "amap", "none"],
-                   help="amap shifts the overlays to GCJ-02; tianditu reads PLANMAP_TIANDITU_KEY")
-    r.add_argument("--lang", default="zh", choices=["zh", "en"])
+                   help="background tiles (default osm; none for an offline page); amap shifts the "
+                        "overlays to GCJ-02; tianditu reads PLANMAP_TIANDITU_KEY")
+    r.add_argument("--lang", default="zh", choices=["zh", "en"],
+                   help="language of the legend and popups (default zh)")
     r.add_argument("--api-base", default=None,
-                   help="URL of a planmap service for finer geometry and the siting check")
-    r.add_argument("--data", default=None)
+                   help="URL of a planmap service for finer geometry and the siting check, "
+                        "e.g. --api-base http://127.0.0.1:8000")
+    r.add_argument("--data", default=None, help=_DATA_HELP.format("draw"))
     r.set_defaults(func=_render)
 
     from .export.cli import add_subparser as add_export  # noqa: PLC0415
     add_export(sub)
-    ip = sub.add_parser("import-projects", help="import a project list (CSV/XLSX) into the GeoPackage")
-    ip.add_argument("file")
-    ip.add_argument("--data", default=None, help="GeoPackage to import into (default: the embedded one)")
+    ip = sub.add_parser("import-projects", help="import a project list (CSV/XLSX) into the GeoPackage",
+                        description="Add the rows of a project list to the projects layer and print "
+                                    "a row-level report; importing the same file again adds nothing.")
+    ip.add_argument("file", help="CSV (UTF-8 or GBK) or XLSX with a name column, e.g. projects.csv")
+    ip.add_argument("--data", default=None, help=_DATA_HELP.format("import into"))
     ip.set_defaults(func=_import_projects)
     return p
 

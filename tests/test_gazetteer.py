@@ -108,3 +108,28 @@ def test_a_short_or_other_district_name_inside_a_project_name_is_not_a_location(
     gaz.add(Place("西站", 117.16, 39.15, "park", "红桥区", "test"))
     assert gaz.find_in_text("津南区市民（综合）文化中心", "津南区") is None  # 河西's 文化中心
     assert gaz.find_in_text("滨海西站综合枢纽", "滨海新区") is None  # two characters
+
+
+def test_line_9_stations_are_exact_points_in_binhai(store):
+    gaz = _gaz(store)
+    teda, civic = gaz.lookup("泰达站"), gaz.lookup("市民广场站")
+    assert teda.quality == civic.quality == "exact"
+    assert teda.district == civic.district == "滨海新区"
+    assert gaz.lookup("洞庭路站") == teda  # the station's name before 2005
+    assert gaz.lookup("泰达").name == "天津经济技术开发区"  # the zone, not its station
+
+
+def test_the_beijing_gas_lng_project_is_placed_at_its_terminal(store):
+    gaz = _gaz(store)
+    terminal = gaz.lookup("北京燃气集团天津LNG接收站")  # the name Global Energy Monitor prints
+    assert terminal is not None and terminal.quality == "exact" and "gem.wiki" in terminal.source
+    loc = locate(gaz, place="北京燃气天津南港LNG应急储备项目", park="南港工业区", district="滨海新区")
+    assert loc.loc_quality == "exact" and loc.place == terminal
+
+
+def test_nangang_projects_are_placed_at_their_zone_not_finer(store):
+    gaz = _gaz(store)
+    loc = locate(gaz, park="南港工业区", district="滨海新区", name="南港工业区120万吨乙烯项目")
+    assert loc.loc_quality == "park" and loc.place.name == "南港工业区"
+    # a project merely naming 南港 (not the zone) is not moved to the zone's point
+    assert locate(gaz, place="南港", district="滨海新区").loc_quality == "district"

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from .openapi_docs import document
 from .params import LIMIT_DEFAULT, LIMIT_MAX
 from .schemas import RESPONSES, SCHEMAS
 
@@ -183,5 +184,6 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             op["parameters"] = new
     _document_media(doc)
     _document_bodies(doc)
+    document(doc)  # descriptions and examples (openapi_docs.py)
     app.openapi_schema = doc
     return doc

@@ -36,11 +36,18 @@ def run(args: argparse.Namespace) -> int:
 
 def add_subparser(sub) -> None:
     """Register ``export`` on the ``planmap`` command's subparsers."""
-    e = sub.add_parser("export", help="write a layer (or all layers, styled) to a GIS file")
-    e.add_argument("--layer", default=None, help="layer id; omit (or 'all') with gpkg for every layer")
-    e.add_argument("--format", default="gpkg", choices=FORMAT_CHOICES)
-    e.add_argument("-o", "--output", required=True)
-    e.add_argument("--crs", default=None, help="CRS84 (default), EPSG:4326, EPSG:4490, EPSG:3857, EPSG:4548")
-    e.add_argument("--geometry", default="wkt", choices=("wkt", "xy"), help="CSV geometry columns")
-    e.add_argument("--data", default=None, help="GeoPackage to read (default: the embedded one)")
+    e = sub.add_parser("export", help="write a layer (or all layers, styled) to a GIS file",
+                       description="Write one layer in a GIS format, or every layer with its QGIS "
+                                   "styles as one GeoPackage.")
+    e.add_argument("--layer", default=None,
+                   help="layer id, e.g. --layer wetlands; omit (or 'all') with gpkg for every layer")
+    e.add_argument("--format", default="gpkg", choices=FORMAT_CHOICES,
+                   help="file format (default gpkg; shp is a zipped Shapefile)")
+    e.add_argument("-o", "--output", required=True, help="file to write, e.g. -o wetlands.gpkg")
+    e.add_argument("--crs", default=None,
+                   help="CRS84 (default), EPSG:4326, EPSG:4490, EPSG:3857, EPSG:4548")
+    e.add_argument("--geometry", default="wkt", choices=("wkt", "xy"),
+                   help="CSV only: a WKT column (default) or x/y columns (point layers)")
+    e.add_argument("--data", default=None,
+                   help="GeoPackage to read (default: $PLANMAP_DATA, else the embedded one)")
     e.set_defaults(func=run)
