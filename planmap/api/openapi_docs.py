@@ -161,7 +161,8 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("/analysis/siting", "post"): {
         "description": (
             "The siting check (合规性审查) of a proposed project site: the body is the site's "
-            "polygon. The answer gives a verdict (`conflict`, `caution` or `clear`), every "
+            "polygon. The answer gives a verdict (`conflict`, `possible_conflict`, `caution` or "
+            "`clear`; a conflict rule met by schematic geometry is only a `possible_conflict`), every "
             "overlap with a protected area (layer, feature, control level, overlap in m² and "
             "share of the site, geometry quality), and the districts, parks and twin-city side "
             "the site lies in. Against schematic geometry a finding is a prompt to check the "
