@@ -69,12 +69,12 @@ def test_every_feature_has_source_and_geom_quality(store):
         assert set(gdf["geom_quality"]) <= {"official", "derived", "schematic", "approximate"}
 
 
-def test_citywide_projects_are_kept_but_not_drawn(store):
+def test_citywide_and_district_only_projects_are_kept_but_not_drawn(store):
     gdf = store.get("projects").gdf
-    citywide = gdf[gdf["loc_quality"] == "citywide"]
-    assert len(citywide) > 0
-    assert all(g is None or g.is_empty for g in citywide.geometry)
-    placed = gdf[gdf["loc_quality"] != "citywide"]
+    coarse = gdf[gdf["loc_quality"].isin(["citywide", "district"])]
+    assert len(coarse) > 0 and set(coarse["loc_quality"]) == {"citywide", "district"}
+    assert all(g is None or g.is_empty for g in coarse.geometry)
+    placed = gdf[~gdf["loc_quality"].isin(["citywide", "district"])]
     assert all(g is not None and g.geom_type == "Point" for g in placed.geometry)
 
 

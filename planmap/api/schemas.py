@@ -103,10 +103,21 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "summary": _obj(["zh", "en"], {"zh": _STR, "en": _STR}),
         "warnings": _STRS, "notes": _STRS, "rules_version": _STR}),
     "ProjectStats": _obj(["by", "groups", "total"], {
-        "by": {"type": "string", "enum": ["district", "park", "barrier_zone", "category"]},
-        "groups": {"type": "array", "items": _obj(["key", "count", "investment_yi"], {
-            "key": {"type": "string", "nullable": True}, "count": _INT, "investment_yi": _NUM})},
-        "total": _obj(["count", "investment_yi"], {"count": _INT, "investment_yi": _NUM}),
+        "by": {"type": "string", "enum": ["district", "twin_city", "barrier_zone", "wetland", "park",
+                                          "category"]},
+        "layer": {"type": "string", "nullable": True,
+                  "description": "the layer whose join the groups follow (null for category)"},
+        "groups": {"type": "array", "items": _obj(["key", "count", "with_investment", "investment_yi"], {
+            "key": {"type": "string", "nullable": True,
+                    "description": "the feature's own name (一级管控区 …); null: in none of them"},
+            "value": {"nullable": True, "description": "the join field's value (a level for zones)"},
+            "count": _INT,
+            "with_investment": {"type": "integer", "description": "how many state an investment"},
+            "investment_yi": {"type": "number", "nullable": True,
+                              "description": "sum of stated investments; null when none states one"}})},
+        "total": _obj(["count", "with_investment", "investment_yi"], {
+            "count": _INT, "with_investment": _INT,
+            "investment_yi": {"type": "number", "nullable": True}}),
         "filters": {"type": "object"}}),
     "ImportReport": _obj(["file", "rows", "imported", "bad_rows", "problems"], {
         "file": _STR, "rows": _INT, "imported": _INT, "already_present": _INT, "bad_rows": _INT,
