@@ -6,6 +6,8 @@ from npm (versions in ``package.json`` and ``static/vendor/VERSIONS.txt``).
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 from pathlib import Path
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -18,7 +20,6 @@ MAP_JS = [
     ("leaflet_draw", "vendor/leaflet-draw/leaflet.draw.js"),
     ("leaflet_measure", "vendor/leaflet-measure/leaflet-measure.js"),
     ("fullscreen", "vendor/leaflet.fullscreen/Control.FullScreen.js"),
-    ("planmap", "planmap.js"),
 ]
 MAP_CSS = [
     ("leaflet_css", "vendor/leaflet/leaflet.css"),
@@ -29,6 +30,31 @@ MAP_CSS = [
     ("fullscreen_css", "vendor/leaflet.fullscreen/Control.FullScreen.css"),
     ("planmap_css", "planmap.css"),
 ]
+
+
+# planmap's own script: ES modules by concern under static/js/, loaded through an import map
+# (bare specifiers "planmap/NAME.js"), so no bundler is needed and the same files work served
+# (URLs) or standalone (inlined as data: URLs, which file:// pages and notebooks can load).
+MODULES_DIR = STATIC_DIR / "js"
+ENTRY_MODULE = "planmap/main.js"
+
+
+def module_files() -> list[Path]:
+    return sorted(MODULES_DIR.glob("*.js"))
+
+
+def import_map(prefix: str | None) -> dict[str, dict[str, str]]:
+    """The import map: URLs under ``prefix`` (with a content hash against stale caches), or,
+    with ``prefix`` None, every module inlined as a data: URL."""
+    imports = {}
+    for path in module_files():
+        data = path.read_bytes()
+        if prefix is None:
+            url = "data:text/javascript;base64," + base64.b64encode(data).decode("ascii")
+        else:
+            url = f"{prefix.rstrip('/')}/js/{path.name}?v={hashlib.sha1(data).hexdigest()[:10]}"
+        imports[f"planmap/{path.name}"] = url
+    return {"imports": imports}
 
 
 def urls(items: list[tuple[str, str]], prefix: str) -> list[tuple[str, str]]:

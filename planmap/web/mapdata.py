@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 import topojson
+from shapely.ops import polylabel
 
 from ..geo.chinese_coords import convert, convert_geometry
 from ..analysis.membership import MEMBERSHIPS, members
@@ -167,14 +168,25 @@ def points(layer: Layer, basemap: str) -> PointRows:
     return PointRows(fields, rows)
 
 
+# Polygon layers whose features get a permanent label on the map.
+LABELLED = ("districts", "twin_cities", "eco_barrier", "wetlands", "barrier_zones")
+
+
 def label_points(store: LayerStore, layer_id: str, basemap: str) -> dict[int, list[float]]:
-    """A point inside each polygon ([lat, lon]) where the page writes the feature's label."""
+    """Where each feature's label goes ([lat, lon]): the pole of inaccessibility of its largest
+    part (the point farthest inside it), so a label never sits outside or on a thin edge."""
     if layer_id not in store.ids():
         return {}
     gdf = store.get(layer_id).gdf
-    pts = shapely.point_on_surface(gdf.geometry.values)
-    lon, lat = convert(shapely.get_x(pts), shapely.get_y(pts), "wgs84", coord_sys_for(basemap))
-    return {int(fid): [round(float(b), 6), round(float(a), 6)] for fid, a, b in zip(gdf.index, lon, lat)}
+    out = {}
+    for fid, geom in zip(gdf.index, gdf.geometry):
+        if geom is None or geom.is_empty:
+            continue
+        part = max(getattr(geom, "geoms", [geom]), key=lambda g: g.area)
+        pt = polylabel(part, tolerance=1e-4)
+        lon, lat = convert(np.array([pt.x]), np.array([pt.y]), "wgs84", coord_sys_for(basemap))
+        out[int(fid)] = [round(float(lat[0]), 6), round(float(lon[0]), 6)]
+    return out
 
 
 def projects_inside(store: LayerStore, wanted: tuple[str, ...] | None) -> dict[str, dict[int, list[int]]]:

@@ -2,7 +2,7 @@
 
 Everything the page shows comes from the store (features) and the registry (titles, groups,
 styles, legend), so a new layer appears on the map without code here. Folium provides the map
-shell and the asset loading (pointed at the vendored copies, never a CDN); ``static/planmap.js``
+shell and the asset loading (pointed at the vendored copies, never a CDN); the ES modules in ``static/js/``
 does the interactive work, driven by one JSON config written into the page. Geometry travels as a
 simplified TopoJSON overview (``mapdata``); finer levels are fetched on zoom when served.
 """
@@ -19,7 +19,7 @@ from branca.element import Element, MacroElement, Template
 from ..layers.registry import GEOM_QUALITY_ZH, LayerSpec
 from ..store import LayerStore
 from . import mapdata
-from .assets import MAP_CSS, MAP_JS, urls
+from .assets import ENTRY_MODULE, MAP_CSS, MAP_JS, import_map, urls
 
 BASEMAPS = ("osm", "tianditu", "amap", "none")
 LANGS = ("zh", "en")
@@ -74,7 +74,7 @@ def _groups(specs: list[LayerSpec]) -> list[dict]:
 
 
 def map_config(store: LayerStore, options: MapOptions) -> dict:
-    """Everything planmap.js needs, as one JSON-able dict."""
+    """Everything the page's modules (static/js/) need, as one JSON-able dict."""
     layers = [lyr for lyr in store if options.layers is None or lyr.id in options.layers]
     inside = mapdata.projects_inside(store, options.layers)
     totals = mapdata.district_totals(store, inside) if "projects" in store.ids() else {}
@@ -100,18 +100,35 @@ def map_config(store: LayerStore, options: MapOptions) -> dict:
         "projects_present": "projects" in store.ids(),
         "inside": {lid: {str(k): v for k, v in per.items()} for lid, per in inside.items()},
         "district_totals": {str(k): v for k, v in totals.items()},
-        "district_labels": {str(k): v for k, v in mapdata.label_points(store, "districts", options.basemap).items()},
+        "label_points": {lid: {str(k): v for k, v in mapdata.label_points(store, lid, options.basemap).items()}
+                         for lid in mapdata.LABELLED if lid in store.ids()},
+        "categories": _categories(store),
         "siting_url": f"{api}/analysis/siting" if served else None,
         "map_url": f"{api}/map" if served else None,
     }
 
 
+# Kelly's colours of maximum contrast (white and black left out): one per project category.
+CATEGORY_COLOURS = ("#F3C300", "#875692", "#F38400", "#A1CAF1", "#BE0032", "#C2B280", "#848482",
+                    "#008856", "#E68FAC", "#0067A5", "#F99379", "#604E97", "#F6A600", "#B3446C",
+                    "#DCD300", "#882D17", "#8DB600", "#654522", "#E25822", "#2B3D26")
+
+
+def _categories(store: LayerStore) -> list[dict]:
+    """The registry's project categories with their Chinese and English labels and a colour each."""
+    if "projects" not in store.ids():
+        return []
+    cats = getattr(store.get("projects").spec, "categories", ()) or ()
+    return [{"code": c.code, "zh": c.zh, "en": c.en, "color": CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)]}
+            for i, c in enumerate(cats)]
+
+
 class _PlanMapApp(MacroElement):
-    """Hands the Leaflet map and the config to planmap.js once the page has loaded."""
+    """Queues the Leaflet map and the config for planmap's modules (which start once loaded)."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-PlanMap.init({{ this._parent.get_name() }}, {{ this.config }});
+(window.planmapQueue = window.planmapQueue || []).push([{{ this._parent.get_name() }}, {{ this.config }}]);
 {% endmacro %}
 """)
 
@@ -130,6 +147,12 @@ def build_map(store: LayerStore, options: MapOptions = MapOptions()) -> folium.M
     m.default_js = urls(MAP_JS, options.static_prefix)
     m.default_css = urls(MAP_CSS, options.static_prefix)
     m.add_child(_PlanMapApp(map_config(store, options)))
+    # Served pages load the modules by URL; a standalone page (render, notebook) inlines them,
+    # because browsers refuse module scripts from file:// URLs.
+    imports = import_map(options.static_prefix if options.api_base else None)
+    m.get_root().header.add_child(Element(
+        '<script type="importmap">' + json.dumps(imports).replace("</", "<\\/") + "</script>"
+        f'<script type="module">import "{ENTRY_MODULE}";</script>'))
     title = ("天津市“一市双城多节点”空间规划图 · planmap" if options.lang == "zh"
              else "Tianjin twin-city spatial plan · planmap")
     m.get_root().header.add_child(Element(f"<title>{html.escape(title)}</title>"))
