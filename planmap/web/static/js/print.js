@@ -123,7 +123,8 @@ export function drawSheet(ctx) {
     entries.forEach(([colour, text]) => {
       swatch(colour, st.color, !!st.dash, s.geometry);
       g.fillStyle = '#1b2631'; g.fillText(text, lx + 34, ly);
-      ctx.printLegend.push({colour, text, x: lx, y: ly});
+      // where the swatch is painted and in which colour (a line's swatch is its stroke)
+      ctx.printLegend.push({colour: s.geometry === 'line' ? st.color : colour, text, x: s.geometry === 'point' ? lx + 8 : lx + 13, y: ly});
       ly += 22;
     });
     if (s.id === 'projects') {
@@ -133,7 +134,7 @@ export function drawSheet(ctx) {
         const cx = lx + (i % 2) * 140, cy = ly + Math.floor(i / 2) * 18;
         g.fillStyle = c.color; g.beginPath(); g.arc(cx + 6, cy, 5, 0, 2 * Math.PI); g.fill();
         g.fillStyle = '#1b2631'; g.fillText(ctx.en ? c.en : c.zh, cx + 16, cy);
-        ctx.printLegend.push({colour: c.color, text: c.zh, x: cx, y: cy});
+        ctx.printLegend.push({colour: c.color, text: c.zh, x: cx + 6, y: cy});
       });
       ly += Math.ceil(present.length / 2) * 18 + 4;
     }
