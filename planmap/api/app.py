@@ -15,6 +15,7 @@ from starlette.middleware.gzip import GZipMiddleware
 import orjson
 
 from .. import __version__
+from ..config import basemap_setting
 from ..store import LayerStore
 from ..web.assets import STATIC_DIR
 from ..web.routes import router as web_router
@@ -35,6 +36,9 @@ def create_app(store: LayerStore | None = None, data: str | Path | None = None) 
         openapi_url=None, docs_url=None, redoc_url=None,
     )
     app.state.store = store if store is not None else LayerStore.from_gpkg(data)
+    # The default basemap of /map, the OGC pages and the siting report (PLANMAP_BASEMAP), read
+    # once: a typo stops the service here with the allowed values, not at the first page.
+    app.state.basemap = basemap_setting()
     install_error_handlers(app)
     # Level 4, not the default 9: on GeoJSON it compresses as well (0.32 vs 0.31 of the size) at
     # a ninth of the time (7 ms vs 66 ms for the 16 district polygons).
