@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
@@ -21,6 +21,7 @@ from ..web.assets import STATIC_DIR
 from ..web.routes import router as web_router
 from .errors import install_error_handlers
 from .export_routes import router as export_router
+from .html import render
 from .ogc import OPENAPI_JSON, router as ogc_router
 from .query_routes import router as query_router
 from .openapi import build_openapi
@@ -55,17 +56,12 @@ def create_app(store: LayerStore | None = None, data: str | Path | None = None) 
         return Response(orjson.dumps(build_openapi(app)), media_type=OPENAPI_JSON)
 
     @app.get("/api.html", include_in_schema=False, response_class=HTMLResponse)
-    def openapi_html() -> HTMLResponse:
+    def openapi_html(request: Request) -> HTMLResponse:
+        """The API explorer: vendored Swagger UI on /api (a plain list for a browser without JS)."""
         doc = build_openapi(app)
-        rows = "".join(
-            f"<tr><td><code>{m.upper()}</code></td><td><code>{p}</code></td>"
-            f"<td>{op.get('summary', '')}</td></tr>"
-            for p, item in doc["paths"].items() for m, op in item.items())
-        return HTMLResponse(
-            "<!doctype html><meta charset='utf-8'><title>planmap API</title>"
-            "<style>body{font-family:system-ui;max-width:900px;margin:auto}td{padding:2px 8px}</style>"
-            f"<h1>planmap API {__version__}</h1><p>OpenAPI 3.0 document: <a href='api'>/api</a></p>"
-            f"<table>{rows}</table>")
+        ops = [(p, m.upper(), op.get("summary", "")) for p, item in doc["paths"].items()
+               for m, op in item.items() if isinstance(op, dict)]
+        return render("api.html", request, version=__version__, operations=ops)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:
