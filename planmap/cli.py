@@ -16,10 +16,14 @@ def _serve(args: argparse.Namespace) -> int:
 
     from .analysis.query import engine_for  # noqa: PLC0415
 
-    app = create_app(data=args.data)
+    try:
+        app = create_app(data=args.data)
+    except ValueError as exc:  # e.g. a PLANMAP_BASEMAP the map does not offer
+        print(f"planmap serve: {exc}", file=sys.stderr)
+        return 2
     engine_for(app.state.store)  # project every layer to EPSG:4548 now, not on the first query
     print(f"planmap serving {app.state.store.path} on http://{args.host}:{args.port}/ "
-          f"(map: http://{args.host}:{args.port}/map)")
+          f"(map: http://{args.host}:{args.port}/map, basemap {app.state.basemap})")
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0
 
@@ -41,6 +45,13 @@ def _render(args: argparse.Namespace) -> int:
     from .web.assets import STATIC_DIR  # noqa: PLC0415
     from .web.mapview import MapOptions, render_html, tianditu_key  # noqa: PLC0415
 
+    from .config import basemap_setting  # noqa: PLC0415
+
+    try:
+        basemap = args.basemap or basemap_setting()
+    except ValueError as exc:
+        print(f"planmap render: {exc}", file=sys.stderr)
+        return 2
     store = LayerStore.from_gpkg(args.data)
     layers = tuple(x.strip() for x in args.layers.split(",")) if args.layers else None
     for lid in layers or ():
@@ -54,7 +65,7 @@ def _render(args: argparse.Namespace) -> int:
     if assets.exists():
         shutil.rmtree(assets)
     shutil.copytree(STATIC_DIR, assets)
-    html = render_html(store, MapOptions(layers=layers, basemap=args.basemap,
+    html = render_html(store, MapOptions(layers=layers, basemap=basemap,
                                          static_prefix="planmap-static", lang=args.lang,
                                          api_base=args.api_base or "",
                                          tianditu_key=tianditu_key()))
@@ -117,9 +128,9 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("-o", "--output", required=True, help="HTML file to write, e.g. -o out/map.html")
     r.add_argument("--layers", default=None,
                    help="comma-separated layer ids (default: all), e.g. --layers districts,parks")
-    r.add_argument("--basemap", default="osm", choices=["osm", "tianditu", "amap", "none"],
-                   help="background tiles (default osm; none for an offline page); amap shifts the "
-                        "overlays to GCJ-02; tianditu reads PLANMAP_TIANDITU_KEY")
+    r.add_argument("--basemap", default=None, choices=["osm", "tianditu", "amap", "none"],
+                   help="background tiles (default: $PLANMAP_BASEMAP, else none: an offline page); "
+                        "amap shifts the overlays to GCJ-02; tianditu reads PLANMAP_TIANDITU_KEY")
     r.add_argument("--lang", default="zh", choices=["zh", "en"],
                    help="language of the legend and popups (default zh)")
     r.add_argument("--api-base", default=None,

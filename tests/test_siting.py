@@ -218,7 +218,7 @@ def test_html_report_is_a_printable_page_with_verdict_and_map(client, level1_sit
 
 
 def test_html_report_without_a_basemap_loads_no_tiles(client, level1_site):
-    with_tiles = post_site(client, level1_site, f="html")
+    with_tiles = post_site(client, level1_site, f="html", basemap="osm")
     assert "tile.openstreetmap.org" in with_tiles.text
     r = post_site(client, level1_site, f="html", basemap="none")
     assert r.status_code == 200 and "tile.openstreetmap.org" not in r.text

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
@@ -15,11 +15,13 @@ from starlette.middleware.gzip import GZipMiddleware
 import orjson
 
 from .. import __version__
+from ..config import basemap_setting
 from ..store import LayerStore
 from ..web.assets import STATIC_DIR
 from ..web.routes import router as web_router
 from .errors import install_error_handlers
 from .export_routes import router as export_router
+from .html import render
 from .ogc import OPENAPI_JSON, router as ogc_router
 from .query_routes import router as query_router
 from .openapi import build_openapi
@@ -35,6 +37,9 @@ def create_app(store: LayerStore | None = None, data: str | Path | None = None) 
         openapi_url=None, docs_url=None, redoc_url=None,
     )
     app.state.store = store if store is not None else LayerStore.from_gpkg(data)
+    # The default basemap of /map, the OGC pages and the siting report (PLANMAP_BASEMAP), read
+    # once: a typo stops the service here with the allowed values, not at the first page.
+    app.state.basemap = basemap_setting()
     install_error_handlers(app)
     # Level 4, not the default 9: on GeoJSON it compresses as well (0.32 vs 0.31 of the size) at
     # a ninth of the time (7 ms vs 66 ms for the 16 district polygons).
@@ -51,17 +56,12 @@ def create_app(store: LayerStore | None = None, data: str | Path | None = None) 
         return Response(orjson.dumps(build_openapi(app)), media_type=OPENAPI_JSON)
 
     @app.get("/api.html", include_in_schema=False, response_class=HTMLResponse)
-    def openapi_html() -> HTMLResponse:
+    def openapi_html(request: Request) -> HTMLResponse:
+        """The API explorer: vendored Swagger UI on /api (a plain list for a browser without JS)."""
         doc = build_openapi(app)
-        rows = "".join(
-            f"<tr><td><code>{m.upper()}</code></td><td><code>{p}</code></td>"
-            f"<td>{op.get('summary', '')}</td></tr>"
-            for p, item in doc["paths"].items() for m, op in item.items())
-        return HTMLResponse(
-            "<!doctype html><meta charset='utf-8'><title>planmap API</title>"
-            "<style>body{font-family:system-ui;max-width:900px;margin:auto}td{padding:2px 8px}</style>"
-            f"<h1>planmap API {__version__}</h1><p>OpenAPI 3.0 document: <a href='api'>/api</a></p>"
-            f"<table>{rows}</table>")
+        ops = [(p, m.upper(), op.get("summary", "")) for p, item in doc["paths"].items()
+               for m, op in item.items() if isinstance(op, dict)]
+        return render("api.html", request, version=__version__, operations=ops)
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:

@@ -137,9 +137,12 @@ async def siting(request: Request, engine: Engine,
                  coord_sys: CoordSys = None,
                  repair: Annotated[bool, Query(description="Repair an invalid polygon (default) or refuse it")] = True,
                  f: Annotated[str | None, Query(description="json or html (a printable report)")] = None,
-                 basemap: Annotated[str, Query(description="HTML report: osm tiles, or none (an intranet "
-                                                          "without internet access)")] = "osm") -> Response:
+                 basemap: Annotated[str | None, Query(description="HTML report: osm tiles, or none (an intranet "
+                                                          "without internet access); default: the PLANMAP_BASEMAP "
+                                                          "setting (none when it is tianditu or amap)")] = None) -> Response:
     fmt = wants(request, f)
+    if basemap is None:  # the service's setting; this report draws OSM tiles or none
+        basemap = request.app.state.basemap if request.app.state.basemap in SITING_BASEMAPS else "none"
     if basemap not in SITING_BASEMAPS:
         raise ProblemError(400, f"basemap={basemap!r} is not offered here; use one of {', '.join(SITING_BASEMAPS)}")
     doc = await _body(request)

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import folium
 from branca.element import Element, MacroElement, Template
 
+from ..config import BASEMAPS  # noqa: F401  (re-exported: the routes and the CLI check against it)
 from ..layers.registry import GEOM_QUALITY_ZH, LayerSpec
 from ..store import LayerStore
 from . import mapdata
 from .assets import ENTRY_MODULE, MAP_CSS, MAP_JS, import_map, urls
 
-BASEMAPS = ("osm", "tianditu", "amap", "none")
 LANGS = ("zh", "en")
 # The layer tree's groups, in the order the planners asked for; layers in other groups follow.
 GROUPS = (("行政区划", "Administrative divisions"), ("双城格局", "Twin cities"),

@@ -35,9 +35,10 @@ def _basemap(basemap: str) -> str:
             tags=["Map"])
 def map_page(request: Request, store: Annotated[LayerStore, Depends(get_store)],
              layers: Annotated[str | None, Query(description="comma-separated layer ids")] = None,
-             basemap: Annotated[str, Query(description="osm, tianditu, amap (overlays shifted to GCJ-02) or none")] = "osm",
+             basemap: Annotated[str | None, Query(description="osm, tianditu, amap (overlays shifted to GCJ-02) "
+                                                  "or none; default: the PLANMAP_BASEMAP setting")] = None,
              lang: Annotated[str, Query(description="interface language: zh or en")] = "zh") -> HTMLResponse:
-    basemap = _basemap(basemap)
+    basemap = _basemap(basemap or request.app.state.basemap)
     if lang not in LANGS:
         raise ProblemError(400, f"lang={lang!r} is not offered; use zh or en")
     wanted = _layers(store, layers)
