@@ -51,7 +51,7 @@ def test_the_map_carries_its_assets_and_draws_offline(tmp_path):
     m = planmap.planners_map()
     html = m.get_root().render()
     assert _links(html) == []  # no <script src> or <link href>: everything is inline
-    assert "PlanMap.init(" in html and "L.map(" in html
+    assert "planmapQueue" in html and "L.map(" in html and "data:text/javascript;base64," in html
     assert "Make this Notebook Trusted" in m._repr_html_()  # folium's notebook wrapper
     page_file = tmp_path / "map.html"
     m.save(str(page_file))

@@ -34,6 +34,7 @@ export function enableSiting(ctx) {
 
   function siting(layer) {
     drawn.clearLayers(); drawn.addLayer(layer);
+    document.getElementById('pm-here').innerHTML = '';  // what was clicked before is not the site
     const info = document.getElementById('pm-info');
     if (!cfg.siting_url) { info.innerHTML = '<p class="pm-muted">' + esc(T.sitingOff) + '</p>'; return Promise.resolve(null); }
     const ring = layer.getLatLngs()[0].map(ctx.toWgs); ring.push(ring[0]);
