@@ -195,7 +195,9 @@ def test_thematic_view_filters_and_project_details(page, live_server, store):
     quoted = quoted[quoted.geometry.notna()]
     name = str(quoted["name"].iloc[0])
     page.fill("#pm-search", name)
-    page.keyboard.press("Enter")
+    page.locator('#pm-hits a[data-layer="projects"]').first.click()
+    # The served page fetches the long texts (quote, source) when the details open.
+    page.locator("#pm-info .pm-quote").wait_for(timeout=5000)
     info = page.locator("#pm-info").inner_text()
     assert name in info and "规划原文" in info and str(quoted["source"].iloc[0]) in info
     assert page.errors == []

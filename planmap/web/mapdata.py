@@ -32,6 +32,9 @@ from ..store import Layer, LayerStore
 DETAIL_LEVELS: tuple[tuple[int, float], ...] = ((0, 8e-4), (11, 1.5e-4), (13, 2e-5))
 PROJECTS = "projects"
 DROP_FIELDS = {"district_shares"}
+# Long texts a served page fetches when a feature's details open (GET /collections/{id}/items/{fid})
+# instead of inlining them for every feature: they are half the page's weight and read one at a time.
+DEFERRED_FIELDS = ("quote", "note", "source", "import_key", "attributes")
 
 
 def coord_sys_for(basemap: str) -> str:
@@ -57,8 +60,9 @@ def _clean(value):
     return value if isinstance(value, (int, str)) else str(value)
 
 
-def _props(layer: Layer) -> pd.DataFrame:
-    names = [f for f in layer.spec.field_names if f in layer.gdf.columns and f not in DROP_FIELDS]
+def _props(layer: Layer, omit: tuple[str, ...] = ()) -> pd.DataFrame:
+    names = [f for f in layer.spec.field_names
+             if f in layer.gdf.columns and f not in DROP_FIELDS and f not in omit]
     df = layer.gdf[names].copy()
     df.insert(0, "fid", layer.gdf.index.astype(int))
     return df
@@ -149,13 +153,13 @@ class PointRows:
     rows: list[list]
 
 
-def points(layer: Layer, basemap: str) -> PointRows:
+def points(layer: Layer, basemap: str, omit: tuple[str, ...] = ()) -> PointRows:
     """Every feature as a compact row; lon/lat are null for a feature without a point.
 
     Features without a point (a project known only to its district) stay in the rows so that
     panels, search and totals list them; the page draws no marker for them.
     """
-    df = _props(layer)
+    df = _props(layer, omit)
     cent = shapely.centroid(layer.gdf.geometry.values)
     # get_x/get_y keep one value per row (NaN for a missing or empty point).
     x, y = shapely.get_x(cent), shapely.get_y(cent)

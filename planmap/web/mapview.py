@@ -81,8 +81,11 @@ def map_config(store: LayerStore, options: MapOptions) -> dict:
     api = options.api_base.rstrip("/")
     served = bool(options.api_base)
     minx, miny, maxx, maxy = store.bounds()
+    deferred = mapdata.DEFERRED_FIELDS if served else ()
     return {
         "lang": options.lang,
+        "deferred_fields": list(deferred),
+        "items_url": f"{api}/collections" if served else None,
         "basemap": options.basemap,
         "coord_sys": mapdata.coord_sys_for(options.basemap),
         "tianditu_key": options.tianditu_key,
@@ -95,7 +98,7 @@ def map_config(store: LayerStore, options: MapOptions) -> dict:
         "levels": [z for z, _ in mapdata.DETAIL_LEVELS],
         "topo_url": f"{api}/map/data/topology.json" if served else None,
         "layers_param": ",".join(options.layers) if options.layers else "",
-        "points": {lyr.id: mapdata.points(lyr, options.basemap).__dict__
+        "points": {lyr.id: mapdata.points(lyr, options.basemap, deferred).__dict__
                    for lyr in mapdata.point_layers(store, options.layers)},
         "projects_present": "projects" in store.ids(),
         "inside": {lid: {str(k): v for k, v in per.items()} for lid, per in inside.items()},

@@ -113,6 +113,7 @@ export function createDetails(ctx) {
       rows.push('<tr><th>' + esc(ctx.en ? f.en : f.zh) + '</th><td>' + esc(fieldValue(ctx, f, v)) + '</td></tr>');
     });
     const out = ['<h4>' + esc(p.name) + ' <small>' + esc(ctx.title(spec)) + '</small></h4><table>' + rows.join('') + '</table>'];
+    if (p._notice) out.unshift('<p class="pm-notice" id="pm-noloc">' + esc(p._notice) + '</p>');
     if (p.note) out.push('<p class="pm-note-text"><b>' + esc(ctx.en ? T.note : T.noteEn) + '</b> ' + esc(p.note) + '</p>');
     if (p.quote) out.push('<blockquote class="pm-quote"><b>' + esc(T.quote) + '</b><br>' + esc(p.quote) + '</blockquote>');
     if (ctx.cfg.inside[layerId] || (spec.geometry === 'polygon' && !ctx.cfg.projects_present)) out.push(projectsInside(ctx, layerId, p.fid));
@@ -127,6 +128,20 @@ export function createDetails(ctx) {
     });
     ctx.highlight(spec.geometry !== 'point' ? lyr : null);
     shown = [layerId, p, lyr];
+    // A served page leaves long texts (quotes, notes, sources) out of the page: fetch them now.
+    const cfg = ctx.cfg;
+    if (cfg.items_url && cfg.deferred_fields.length && !p._full && ctx.cfg.points[layerId]) {
+      fetch(cfg.items_url + '/' + encodeURIComponent(layerId) + '/items/' + encodeURIComponent(p.fid) + '?f=json',
+        {headers: {Accept: 'application/geo+json'}})
+        .then((r) => (r.ok ? r.json() : null))
+        .then((f) => {
+          if (!f || !f.properties) return;
+          cfg.deferred_fields.forEach((k) => { p[k] = f.properties[k]; });
+          p._full = true;
+          if (shown && shown[1] === p) showFeature(...shown);
+        })
+        .catch(() => {});
+    }
   }
   ctx.on('filters', () => { if (shown && ctx.cfg.inside[shown[0]]) showFeature(...shown); });
   return showFeature;

@@ -61,10 +61,9 @@ export function createZoomTo(ctx, showFeature) {
       const d = districtLayer(hit.props.district);
       if (d) map.fitBounds(d.getBounds(), {maxZoom: 13});
     }
-    showFeature(hit.layer, hit.props, hit.lyr || hit.marker);
-    if (!hit.lyr && !hit.marker) {
-      const msg = hit.props.district ? T.onlyDistrict.replace('{d}', hit.props.district) : T.citywide;
-      document.getElementById('pm-info').insertAdjacentHTML('afterbegin', '<p class="pm-notice" id="pm-noloc">' + esc(msg) + '</p>');
+    if (!hit.lyr && !hit.marker) {  // said above its details, also when they are re-drawn
+      hit.props._notice = hit.props.district ? T.onlyDistrict.replace('{d}', hit.props.district) : T.citywide;
     }
+    showFeature(hit.layer, hit.props, hit.lyr || hit.marker);
   };
 }
