@@ -87,6 +87,31 @@ def live_server(app) -> str:
     thread.join(timeout=5)
 
 
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the whole run (never a downloaded browser build)."""
+    require_tool(CHROMIUM, "headless browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def click_at(page, lat: float, lon: float) -> None:
+    """A real mouse click on the map page at a WGS84 place."""
+    xy = page.evaluate("""([lat, lon]) => {
+        const p = PlanMap.map.latLngToContainerPoint([lat, lon]);
+        const r = PlanMap.map.getContainer().getBoundingClientRect();
+        return [p.x + r.left, p.y + r.top]; }""", [lat, lon])
+    page.mouse.click(*xy)
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -10,24 +10,9 @@ import math
 import pytest
 import shapely
 
-from conftest import require_tool
+from conftest import click_at
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_tool(CHROMIUM, "headless browser tests of the map")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture()
 def page(browser):
     ctx = browser.new_context(viewport={"width": 1280, "height": 800})
@@ -83,14 +68,6 @@ def test_toggling_each_layer_changes_the_drawing(page, live_server, store):
     assert page.errors == []
 
 
-def _click_inside(page, lat: float, lon: float) -> None:
-    xy = page.evaluate("""([lat, lon]) => {
-        const p = PlanMap.map.latLngToContainerPoint([lat, lon]);
-        const r = PlanMap.map.getContainer().getBoundingClientRect();
-        return [p.x + r.left, p.y + r.top]; }""", [lat, lon])
-    page.mouse.click(*xy)
-
-
 def test_clicking_a_district_lists_its_projects(page, live_server, store):
     districts = store.get("districts").gdf
     row = districts[districts["name"] == "西青区"].iloc[0]
@@ -100,7 +77,7 @@ def test_clicking_a_district_lists_its_projects(page, live_server, store):
     for lid in store.ids():
         if lid != "districts":
             page.locator(f'input[data-layer="{lid}"]').uncheck()
-    _click_inside(page, pt.y, pt.x)
+    click_at(page, pt.y, pt.x)
     info = page.locator("#pm-info")
     info.locator("#pm-inside").wait_for(timeout=5000)
     assert "西青区" in info.inner_text()

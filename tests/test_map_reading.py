@@ -8,24 +8,10 @@ import re
 import pytest
 from PIL import Image
 
-from conftest import require_tool
+from conftest import click_at
 from planmap.config import SOURCES_DIR
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_tool(CHROMIUM, "headless browser tests of the map")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
-
-
 @pytest.fixture()
 def page(browser):
     ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, accept_downloads=True)
@@ -70,21 +56,13 @@ def test_twin_cities_and_every_district_are_labelled_without_hovering(page, live
     assert page.errors == []
 
 
-def _click(page, lat: float, lon: float) -> None:
-    xy = page.evaluate("""([lat, lon]) => {
-        const p = PlanMap.map.latLngToContainerPoint([lat, lon]);
-        const r = PlanMap.map.getContainer().getBoundingClientRect();
-        return [p.x + r.left, p.y + r.top]; }""", [lat, lon])
-    page.mouse.click(*xy)
-
-
 def test_a_click_at_xianshuigu_offers_jinnan_and_opens_it(page, live_server, store):
     with (SOURCES_DIR / "gazetteer" / "geonames_tianjin.csv").open(encoding="utf-8") as fh:
         row = next(r for r in csv.DictReader(fh) if r["name_zh"] == "咸水沽")
     _open(page, f"{live_server}/map?basemap=none&layers=districts,twin_cities,eco_barrier,barrier_zones,wetlands")
     page.evaluate(f"() => PlanMap.map.setView([{row['lat']}, {row['lon']}], 12)")
     page.wait_for_timeout(500)
-    _click(page, float(row["lat"]), float(row["lon"]))
+    click_at(page, float(row["lat"]), float(row["lon"]))
     offered = page.locator("#pm-here-list a")
     offered.first.wait_for(timeout=5000)
     names = offered.all_inner_texts()

@@ -7,9 +7,7 @@ import re
 import pytest
 
 import planmap
-from conftest import require_tool
 
-CHROMIUM = "/usr/bin/chromium"
 
 
 def test_list_layers_is_the_stores(store):
@@ -47,7 +45,7 @@ def _links(html: str) -> list[str]:
     return re.findall(r'<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*["\']?([^"\'\s>]+)', html, flags=re.I)
 
 
-def test_the_map_carries_its_assets_and_draws_offline(tmp_path):
+def test_the_map_carries_its_assets_and_draws_offline(tmp_path, browser):
     m = planmap.planners_map()
     html = m.get_root().render()
     assert _links(html) == []  # no <script src> or <link href>: everything is inline
@@ -55,9 +53,6 @@ def test_the_map_carries_its_assets_and_draws_offline(tmp_path):
     assert "Make this Notebook Trusted" in m._repr_html_()  # folium's notebook wrapper
     page_file = tmp_path / "map.html"
     m.save(str(page_file))
-
-    require_tool(CHROMIUM, "the notebook map drawn in a browser")
-    from playwright.sync_api import sync_playwright
 
     outside: list[str] = []
     errors: list[str] = []
@@ -69,19 +64,16 @@ def test_the_map_carries_its_assets_and_draws_offline(tmp_path):
             outside.append(r.request.url)
             r.abort()
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        ctx = browser.new_context(viewport={"width": 1000, "height": 700})
-        ctx.route("**/*", route)
-        page = ctx.new_page()
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
-        page.goto(page_file.as_uri())
-        page.wait_for_function("window.planmapReady === true", timeout=15000)
-        drawn = page.evaluate("PlanMap.features.districts.getLayers().length")
-        legend = page.locator(".pm-panel").inner_text()
-        browser.close()
+    ctx = browser.new_context(viewport={"width": 1000, "height": 700})
+    ctx.route("**/*", route)
+    page = ctx.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    page.goto(page_file.as_uri())
+    page.wait_for_function("window.planmapReady === true", timeout=15000)
+    drawn = page.evaluate("PlanMap.features.districts.getLayers().length")
+    legend = page.locator(".pm-panel").inner_text()
+    ctx.close()
     assert drawn == 16
     assert "行政区划" in legend  # the same layer tree and legend as /map
     assert errors == []

@@ -7,36 +7,27 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import require_tool
-
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture(scope="module")
-def page():
-    require_tool(CHROMIUM, "headless browser tests of the HTML pages")
-    from playwright.sync_api import sync_playwright
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1000, "height": 800})
+    pg = ctx.new_page()
+    pg.errors, pg.outside = [], []  # type: ignore[attr-defined]
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        ctx = browser.new_context(viewport={"width": 1000, "height": 800})
-        pg = ctx.new_page()
-        pg.errors, pg.outside = [], []  # type: ignore[attr-defined]
+    def route(r):
+        if r.request.url.startswith("http://127.0.0.1"):
+            r.continue_()
+        else:
+            pg.outside.append(r.request.url)
+            r.abort()
 
-        def route(r):
-            if r.request.url.startswith("http://127.0.0.1"):
-                r.continue_()
-            else:
-                pg.outside.append(r.request.url)
-                r.abort()
-
-        ctx.route("**/*", route)
-        pg.on("console", lambda m: m.type == "error" and pg.errors.append(m.text))
-        pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-        yield pg
-        browser.close()
+    ctx.route("**/*", route)
+    pg.on("console", lambda m: m.type == "error" and pg.errors.append(m.text))
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    yield pg
+    ctx.close()
 
 
 PAGES = ["/?f=html", "/collections?f=html", "/collections/eco_barrier?f=html",
