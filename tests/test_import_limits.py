@@ -280,3 +280,23 @@ def test_a_job_that_fails_says_so(client, monkeypatch):
     r = post(client, rows_csv(2), "fails.csv", **{"async": "true"})
     body = wait_for(client, r.headers["location"])
     assert body["state"] == "failed" and body["error"]["status"] == 500 and "report" not in body
+
+
+def test_a_large_workbook_is_read_by_its_job(client, monkeypatch):
+    """Its sheet XML is large, so the POST answers 202 at once and the job reads it."""
+    monkeypatch.setenv("PLANMAP_IMPORT_ASYNC_ROWS", "1")  # sheets over 400 bytes of XML
+    rows = "".join(row(i, f"工作簿项目{i}", f"{117.1 + i * 1e-4:.5f}", "39.1") for i in range(2, 12))
+    r = post(client, xlsx(row(1, "name", "lon", "lat") + rows), "book.xlsx")
+    assert r.status_code == 202
+    body = wait_for(client, r.headers["location"])
+    assert body["rows"] == 10 and body["report"]["imported"] == 10
+
+
+def test_a_workbook_past_a_limit_fails_its_job_with_the_4xx(client, monkeypatch):
+    monkeypatch.setenv("PLANMAP_IMPORT_ASYNC_ROWS", "1")
+    monkeypatch.setenv("PLANMAP_IMPORT_MAX_ROWS", "3")
+    rows = "".join(row(i, f"超限项目{i}", "117.2", "39.1") for i in range(2, 12))
+    r = post(client, xlsx(row(1, "name", "lon", "lat") + rows), "over.xlsx")
+    body = wait_for(client, r.headers["location"])
+    assert body["state"] == "failed" and body["error"]["status"] == 413
+    assert "PLANMAP_IMPORT_MAX_ROWS" in body["error"]["detail"]

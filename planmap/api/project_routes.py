@@ -24,7 +24,8 @@ from starlette.datastructures import UploadFile
 from ..config import ImportLimits
 from ..imports.jobs import Job, JobsBusy, JobTable
 from ..imports.projects_import import ImportReport, clean_filename, import_table
-from ..imports.table import Table, TableError, read_table
+from ..imports.table import Table, TableError, file_kind, read_table
+from ..imports.xlsx import sheet_size
 from ..store import LayerStore
 from .deps import get_store
 from .errors import ProblemError, problem_response
@@ -33,6 +34,7 @@ from .responses import JSON, json_response
 router = APIRouter()
 BY = {"district": "district", "park": "park", "barrier_zone": "barrier_level", "category": "category"}
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the file
+XLSX_BYTES_PER_ROW = 400  # sheet XML per row of a typical list (ten cells): sizes an XLSX's rows
 _import_lock = threading.Lock()  # one writer at a time; readers keep the old layer until the swap
 _jobs_lock = threading.Lock()
 
@@ -157,7 +159,9 @@ _JOB_SCHEMA = {
         "id": {"type": "string"},
         "state": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
         "phase": {"type": "string"}, "file": {"type": "string"},
-        "rows": {"type": "integer"}, "rows_done": {"type": "integer"},
+        "rows": {"type": "integer", "nullable": True,
+                 "description": "data rows; null while a workbook is still being read"},
+        "rows_done": {"type": "integer"},
         "created": {"type": "string"}, "finished": {"type": "string", "nullable": True},
         "report": {"$ref": "#/components/schemas/ImportReport"},
         "error": {"type": "object", "properties": {"status": {"type": "integer"},
@@ -187,12 +191,18 @@ async def post_import(request: Request,
     limits = _limits()
     data, name = await read_upload(request, limits)
     try:
+        if file_kind(data, name) == "xlsx":
+            # Checking the zip directory takes milliseconds and refuses a bomb now; reading a
+            # large sheet's XML takes seconds, so that is done by the job.
+            size = await asyncio.to_thread(sheet_size, data, limits)
+            if run_async or size > limits.async_rows * XLSX_BYTES_PER_ROW:
+                return _submit(request, store, name, limits, data=data)
         table = await asyncio.to_thread(read_table, data, name, limits)
     except TableError as exc:
         raise ProblemError(exc.status, str(exc)) from exc
     del data
     if run_async or table.data_rows > limits.async_rows:
-        return _submit(request, store, table, name, limits)
+        return _submit(request, store, name, limits, table=table)
 
     def run() -> ImportReport:
         with _import_lock:
@@ -202,15 +212,21 @@ async def post_import(request: Request,
     return json_response(report.as_dict())
 
 
-def _submit(request: Request, store: LayerStore, table: Table, name: str,
-            limits: ImportLimits) -> Response:
+def _submit(request: Request, store: LayerStore, name: str, limits: ImportLimits, *,
+            table: Table | None = None, data: bytes | None = None) -> Response:
+    """Import as a job: a table already read, or the file's bytes (read by the job)."""
     def work(job: Job) -> dict:
+        read = table
+        if read is None:
+            job.start("reading the file")
+            read = read_table(data, name, limits)  # outside the lock: it touches no layer
+            job.rows = read.data_rows
         with _import_lock:
             job.start()
-            return import_table(table, name, store, limits=limits, progress=job.progress).as_dict()
+            return import_table(read, name, store, limits=limits, progress=job.progress).as_dict()
 
     try:
-        job = _jobs(request, limits).submit(name, table.data_rows, work)
+        job = _jobs(request, limits).submit(name, table.data_rows if table else None, work)
     except JobsBusy as exc:
         return problem_response(503, str(exc), headers={"Retry-After": "30"})
     url = _job_url(request, job)

@@ -29,7 +29,7 @@ class JobsBusy(RuntimeError):
 class Job:
     id: str
     file: str
-    rows: int
+    rows: int | None  # None until a file read by the job has been read
     state: str = "queued"  # queued | running | done | failed
     phase: str = "queued"
     rows_done: int = 0
@@ -38,9 +38,9 @@ class Job:
     created: float = field(default_factory=time.time)
     finished: float | None = None
 
-    def start(self) -> None:
-        """Called by the work once it holds the import lock (until then the job is queued)."""
-        self.state = self.phase = "running"
+    def start(self, phase: str = "running") -> None:
+        """Called by the work when it begins reading, and again once it holds the import lock."""
+        self.state, self.phase = "running", phase
 
     def progress(self, rows_done: int, phase: str) -> None:
         self.rows_done, self.phase = rows_done, phase
@@ -68,7 +68,7 @@ class JobTable:
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
 
-    def submit(self, file: str, rows: int, work: Callable[[Job], dict]) -> Job:
+    def submit(self, file: str, rows: int | None, work: Callable[[Job], dict]) -> Job:
         """Start ``work(job)`` in a thread; its return value becomes the job's report."""
         with self._lock:
             pending = sum(j.state in ("queued", "running") for j in self._jobs.values())
@@ -96,7 +96,7 @@ class JobTable:
     def _run(job: Job, work: Callable[[Job], dict]) -> None:
         try:
             job.report = work(job)
-            job.rows_done, job.phase, job.state = job.rows, "done", "done"
+            job.rows_done, job.phase, job.state = job.rows or 0, "done", "done"
         except TableError as exc:
             job.error = {"status": exc.status, "detail": str(exc)}
             job.state = job.phase = "failed"

@@ -159,14 +159,21 @@ def read_table(data: bytes, filename: str, limits: ImportLimits | None = None) -
     if len(data) > limits.max_bytes:
         raise TableLimit(f"{filename}: {len(data) / 2**20:.1f} MB; send at most "
                          f"{limits.max_bytes / 2**20:.0f} MB (limit PLANMAP_IMPORT_MAX_BYTES)")
-    suffix = Path(filename).suffix.lower()
-    if suffix in (".xlsx", ".xlsm") or data[:2] == b"PK":
+    if file_kind(data, filename) == "xlsx":
         from .xlsx import read_xlsx  # noqa: PLC0415 - only XLSX imports need it
 
         rows = read_xlsx(data, limits)
-    elif suffix in (".csv", ".txt", ""):
-        rows = read_csv(decode_csv(data), limits)
     else:
-        raise UnsupportedFile(f"{filename}: unsupported file type {suffix!r}; send .csv or .xlsx")
+        rows = read_csv(decode_csv(data), limits)
     return rows.table(filename)
+
+
+def file_kind(data: bytes, filename: str) -> str:
+    """"xlsx" or "csv", from the name and the zip signature; anything else is a 415."""
+    suffix = Path(filename).suffix.lower()
+    if suffix in (".xlsx", ".xlsm") or data[:2] == b"PK":
+        return "xlsx"
+    if suffix in (".csv", ".txt", ""):
+        return "csv"
+    raise UnsupportedFile(f"{filename}: unsupported file type {suffix!r}; send .csv or .xlsx")
 

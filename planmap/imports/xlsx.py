@@ -39,8 +39,17 @@ _NOT_DATE_PARTS = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.')
 _EXCEL_MAX_SERIAL = 2_958_466  # 9999-12-31
 
 
-def _local(name: str) -> str:
-    return name.rpartition("}")[2]
+_TAGS: dict[str, str] = {}
+
+
+def _tag(name: str) -> str:
+    """An element's name without its prefix ("x:c" → "c"); namespaces are not resolved (faster)."""
+    tag = _TAGS.get(name)
+    if tag is None:
+        tag = name.rpartition(":")[2]
+        if len(_TAGS) < 256:  # a hostile document may invent names without end
+            _TAGS[name] = tag
+    return tag
 
 
 def _small_int(s: str) -> int | None:
@@ -50,7 +59,7 @@ def _small_int(s: str) -> int | None:
 
 
 def _attrs(attrs: dict[str, str]) -> dict[str, str]:
-    return {_local(k): v for k, v in attrs.items()}
+    return {k.rpartition(":")[2]: v for k, v in attrs.items()}
 
 
 def _member_count(data: bytes) -> int | None:
@@ -97,12 +106,13 @@ def _refuse_dtd(*_args) -> None:
 
 def _parse(zf: zipfile.ZipFile, name: str, start: Callable, end: Callable,
            text: Callable | None = None) -> None:
-    """Stream one member through expat; handlers get local element names."""
-    p = expat.ParserCreate(namespace_separator="}")
+    """Stream one member through expat; handlers get element names as written (see :func:`_tag`)."""
+    p = expat.ParserCreate()
     p.buffer_text = True
+    p.buffer_size = 1 << 16
     p.StartDoctypeDeclHandler = _refuse_dtd
-    p.StartElementHandler = lambda n, a: start(_local(n), a)
-    p.EndElementHandler = lambda n: end(_local(n))
+    p.StartElementHandler = start
+    p.EndElementHandler = end
     if text is not None:
         p.CharacterDataHandler = text
     try:
@@ -138,7 +148,7 @@ def _relationships(zf: zipfile.ZipFile, rels_path: str, base: str) -> dict[str, 
     _small(zf, rels_path)
 
     def start(name: str, a: dict) -> None:
-        if name == "Relationship" and a.get("TargetMode") != "External":
+        if _tag(name) == "Relationship" and a.get("TargetMode") != "External":
             target = a.get("Target", "")
             path = target.lstrip("/") if target.startswith("/") else posixpath.join(base, target)
             out[a.get("Id", "")] = (a.get("Type", ""), posixpath.normpath(path))
@@ -156,7 +166,7 @@ def _workbook_parts(zf: zipfile.ZipFile) -> tuple[str, str | None, str | None, b
     state: dict = {"sheet": None, "date1904": False}
 
     def start(name: str, a: dict) -> None:
-        a = _attrs(a)
+        a, name = _attrs(a), _tag(name)
         if name == "sheet" and state["sheet"] is None:
             state["sheet"] = a.get("id")
         elif name == "workbookPr":
@@ -183,6 +193,7 @@ def _shared_strings(zf: zipfile.ZipFile, name: str, limits: ImportLimits) -> lis
     st = {"buf": [], "size": 0, "collect": False, "rph": 0}
 
     def start(tag: str, a: dict) -> None:
+        tag = _tag(tag)
         if tag == "si":
             st["buf"], st["size"] = [], 0
         elif tag == "rPh":
@@ -191,6 +202,7 @@ def _shared_strings(zf: zipfile.ZipFile, name: str, limits: ImportLimits) -> lis
             st["collect"] = True
 
     def end(tag: str) -> None:
+        tag = _tag(tag)
         if tag == "t":
             st["collect"] = False
         elif tag == "rPh":
@@ -224,6 +236,7 @@ def _date_styles(zf: zipfile.ZipFile, name: str) -> set[int]:
     st = {"in_xfs": False}
 
     def start(tag: str, a: dict) -> None:
+        tag = _tag(tag)
         if tag == "numFmt":
             fid = _small_int(a.get("numFmtId", ""))
             if fid is not None:
@@ -234,7 +247,7 @@ def _date_styles(zf: zipfile.ZipFile, name: str) -> set[int]:
             xfs.append(_small_int(a.get("numFmtId", "0")) or 0)
 
     def end(tag: str) -> None:
-        if tag == "cellXfs":
+        if _tag(tag) == "cellXfs":
             st["in_xfs"] = False
 
     _parse(zf, name, start, end)
@@ -274,7 +287,10 @@ def number_text(v: str, is_date: bool = False, date1904: bool = False) -> str:
 
 
 class _Sheet:
-    """Expat handlers that turn ``<row>``/``<c>`` elements into rows of a :class:`RowCollector`."""
+    """Expat handlers that turn ``<row>``/``<c>`` elements into rows of a :class:`RowCollector`.
+
+    Called for every element of the sheet, so kept lean: no per-cell dicts, one check per cell.
+    """
 
     def __init__(self, rows: RowCollector, shared: list, dates: set[int], date1904: bool):
         self.rows, self.shared, self.dates, self.date1904 = rows, shared, dates, date1904
@@ -282,38 +298,44 @@ class _Sheet:
         self.row = 0
         self.cells: dict[int, str] = {}
         self.col = 0
-        self.cell: dict | None = None
+        self.in_cell = False
+        self.type = "n"
+        self.style = ""
         self.buf: list[str] = []
         self.size = 0
         self.collect = False
         self.in_is = False
         self.rph = 0
 
-    def start(self, tag: str, a: dict) -> None:
+    def start(self, name: str, a: dict) -> None:
+        tag = _TAGS.get(name) or _tag(name)
         if tag == "c":
             ref = _REF.fullmatch(a.get("r", ""))
-            col = self.col + 1
             if ref:
                 col = 0
                 for ch in ref.group(1):
                     col = col * 26 + ord(ch) - 64
-            self.col = col
-            self.cell = {"t": a.get("t", "n"), "s": a.get("s", "0")}
+                self.col = col
+            else:
+                self.col += 1
+            self.type = a.get("t", "n")
+            self.style = a.get("s", "")
+            self.in_cell = True
             self.buf, self.size = [], 0
-        elif tag == "row":
-            r = _small_int(a.get("r", ""))
-            self.row = r if r is not None and 0 < r <= MAX_ROW else self.row + 1
-            self.cells = {}
-            self.col = 0
-        elif self.cell is not None:
-            if tag == "v":
-                self.collect = True
-            elif tag == "is":
-                self.in_is = True
-            elif tag == "rPh":
-                self.rph += 1
-            elif tag == "t" and self.in_is and not self.rph:
-                self.collect = True
+        elif not self.in_cell:
+            if tag == "row":
+                r = _small_int(a.get("r", ""))
+                self.row = r if r is not None and 0 < r <= MAX_ROW else self.row + 1
+                self.cells = {}
+                self.col = 0
+        elif tag == "v":
+            self.collect = True
+        elif tag == "is":
+            self.in_is = True
+        elif tag == "rPh":
+            self.rph += 1
+        elif tag == "t" and self.in_is and not self.rph:
+            self.collect = True
 
     def text(self, s: str) -> None:
         if self.collect:
@@ -323,31 +345,36 @@ class _Sheet:
                                  f"{self.limit:,} characters (limit PLANMAP_IMPORT_MAX_CELL_CHARS)")
             self.buf.append(s)
 
-    def end(self, tag: str) -> None:
-        if tag in ("v", "t"):
-            self.collect = False
-        elif tag == "rPh":
-            self.rph -= 1
-        elif tag == "is":
-            self.in_is = False
-        elif tag == "c" and self.cell is not None:
+    def end(self, name: str) -> None:
+        tag = _TAGS.get(name) or _tag(name)
+        if tag == "c":
+            self.in_cell = self.collect = self.in_is = False
+            self.rph = 0
             value = self._value("".join(self.buf)).strip()
-            self.cell = None
             if value:
                 if self.col > MAX_COLUMN:
                     raise TableError(f"row {self.row}: a cell in column {self.col:,}, past Excel's last (XFD)")
-                self.rows.check_cell(self.row, self.col, value, count=False)
+                self.rows.check_cell(self.row, self.col, value)
                 self.cells[self.col] = value
+        elif tag == "v" or tag == "t":
+            self.collect = False
+        elif tag == "is":
+            self.in_is = False
+        elif tag == "rPh":
+            self.rph -= 1
         elif tag == "row" and self.cells:
             cells = self.cells
             earlier = self.rows.rows.get(self.row)  # a second <row> with the same number
             if earlier:
                 cells = {**{i: v for i, v in enumerate(earlier, start=1) if v}, **cells}
-            self.rows.add_row(self.row, [cells.get(i, "") for i in range(1, max(cells) + 1)])
+            self.rows.rows[self.row] = [cells.get(i, "") for i in range(1, max(cells) + 1)]
             self.cells = {}
 
     def _value(self, raw: str) -> str:
-        t = self.cell["t"]
+        t = self.type
+        if t == "n":
+            is_date = bool(self.dates) and _small_int(self.style) in self.dates
+            return number_text(raw.strip(), is_date, self.date1904)
         if t == "s":
             i = _small_int(raw)
             if i is None or i >= len(self.shared):
@@ -360,9 +387,6 @@ class _Sheet:
             return s
         if t == "b":
             return {"1": "TRUE", "0": "FALSE"}.get(raw.strip(), raw)
-        if t == "n":
-            is_date = _small_int(self.cell["s"]) in self.dates
-            return number_text(raw.strip(), is_date, self.date1904)
         return raw  # inlineStr, str (a formula's text), e (an error such as #N/A), d (ISO date)
 
 
@@ -376,3 +400,15 @@ def read_xlsx(data: bytes, limits: ImportLimits) -> RowCollector:
     handler = _Sheet(rows, shared, dates, date1904)
     _parse(zf, sheet, handler.start, handler.end, handler.text)
     return rows
+
+
+def sheet_size(data: bytes, limits: ImportLimits) -> int:
+    """Bytes of XML in the first worksheet: what reading it will cost, known in milliseconds.
+
+    Opening the workbook checks its zip directory, so a bomb is refused here too.
+    """
+    zf = open_workbook(data, limits)
+    sheet = _workbook_parts(zf)[0]
+    if sheet not in zf.NameToInfo:
+        raise TableError(f"the workbook has no {sheet}")
+    return zf.getinfo(sheet).file_size
