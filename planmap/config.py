@@ -19,17 +19,17 @@ def default_data_path() -> Path:
     return Path(os.environ.get("PLANMAP_DATA", DEFAULT_GPKG))
 
 
+class ConfigError(ValueError):
+    """A setting in the environment that cannot be used; says which variable and why."""
+
+
 def _env_int(name: str, default: int) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
-    try:
-        value = int(raw.replace("_", ""))
-    except ValueError:
-        raise ValueError(f"{name}={raw!r}: give a whole number") from None
-    if value < 1:
-        raise ValueError(f"{name}={raw!r}: give a number of 1 or more")
-    return value
+    if not raw.isdigit() or len(raw) > 15 or int(raw) < 1:
+        raise ConfigError(f"{name}={raw[:20]!r}: give a whole number of 1 or more")
+    return int(raw)
 
 
 @dataclass(frozen=True)

@@ -300,3 +300,39 @@ def test_a_workbook_past_a_limit_fails_its_job_with_the_4xx(client, monkeypatch)
     body = wait_for(client, r.headers["location"])
     assert body["state"] == "failed" and body["error"]["status"] == 413
     assert "PLANMAP_IMPORT_MAX_ROWS" in body["error"]["detail"]
+
+
+def test_uploads_in_the_request_are_bounded_too(client, monkeypatch):
+    """Each upload in progress holds its file in memory: past the bound, a 503 to retry."""
+    import threading
+
+    monkeypatch.setenv("PLANMAP_IMPORT_MAX_PENDING_JOBS", "1")
+    answers = []
+    with project_routes._import_lock:
+        first = threading.Thread(target=lambda: answers.append(post(client, rows_csv(2), "first.csv")))
+        first.start()
+        for _ in range(600):
+            gate = getattr(client.app.state, "import_gate", None)
+            if gate is not None and gate.inside == 1:
+                break
+            time.sleep(0.05)
+        assert_problem(post(client, rows_csv(2, start=50), "second.csv"), 503, "retry")
+    first.join(60)
+    assert answers[0].status_code == 200 and answers[0].json()["imported"] == 2
+    assert post(client, rows_csv(2, start=50), "second.csv").json()["imported"] == 2
+
+
+def test_the_cli_refuses_a_file_past_the_byte_limit_before_reading_it(tmp_store, tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    f = tmp_path / "big.csv"
+    f.write_bytes(rows_csv(40))
+    monkeypatch.setenv("PLANMAP_IMPORT_MAX_BYTES", "100")
+    out = subprocess.run([sys.executable, "-m", "planmap.cli", "import-projects", str(f),
+                          "--data", str(tmp_store.path)], capture_output=True, text=True)
+    assert out.returncode == 2 and "PLANMAP_IMPORT_MAX_BYTES" in out.stderr
+    monkeypatch.setenv("PLANMAP_IMPORT_MAX_BYTES", "lots")
+    out = subprocess.run([sys.executable, "-m", "planmap.cli", "import-projects", str(f),
+                          "--data", str(tmp_store.path)], capture_output=True, text=True)
+    assert out.returncode == 2 and "PLANMAP_IMPORT_MAX_BYTES='lots'" in out.stderr

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from ..config import ImportLimits
+from ..config import ConfigError, ImportLimits
 from ..imports.jobs import Job, JobsBusy, JobTable
 from ..imports.projects_import import ImportReport, clean_filename, import_table
 from ..imports.table import Table, TableError, file_kind, read_table
@@ -88,7 +88,7 @@ def stats_projects(
 def _limits() -> ImportLimits:
     try:
         return ImportLimits.from_env()
-    except ValueError as exc:  # a misconfigured server: say which variable, not a bare 500
+    except ConfigError as exc:  # a misconfigured server: say which variable, not a bare 500
         raise ProblemError(500, f"import limits misconfigured: {exc}") from None
 
 
@@ -140,6 +140,38 @@ async def read_upload(request: Request, limits: ImportLimits) -> tuple[bytes, st
     return data, name
 
 
+class _Gate:
+    """At most ``limit`` uploads in the request at once: each may hold up to max_bytes in memory."""
+
+    def __init__(self, limit: int):
+        self.limit, self.inside = limit, 0
+        self._lock = threading.Lock()
+
+    def enter(self) -> bool:
+        with self._lock:
+            if self.inside >= self.limit:
+                return False
+            self.inside += 1
+            return True
+
+    def leave(self) -> None:
+        with self._lock:
+            self.inside -= 1
+
+
+def _gate(request: Request, limits: ImportLimits) -> _Gate:
+    state = request.app.state
+    with _jobs_lock:
+        gate = getattr(state, "import_gate", None)
+        if gate is None:
+            gate = state.import_gate = _Gate(limits.max_pending_jobs)
+    return gate
+
+
+def _busy(detail: str) -> Response:
+    return problem_response(503, detail, headers={"Retry-After": "30"})
+
+
 def _jobs(request: Request, limits: ImportLimits) -> JobTable:
     state = request.app.state
     with _jobs_lock:
@@ -189,6 +221,16 @@ async def post_import(request: Request,
                                               description="import as a job (202) whatever the size"),
                       store: LayerStore = Depends(get_store)) -> Response:
     limits = _limits()
+    gate = _gate(request, limits)
+    if not gate.enter():
+        return _busy(f"{gate.limit} uploads are being read or imported; retry in a minute")
+    try:
+        return await _import(request, run_async, store, limits)
+    finally:
+        gate.leave()
+
+
+async def _import(request: Request, run_async: bool, store: LayerStore, limits: ImportLimits) -> Response:
     data, name = await read_upload(request, limits)
     try:
         if file_kind(data, name) == "xlsx":
@@ -228,7 +270,7 @@ def _submit(request: Request, store: LayerStore, name: str, limits: ImportLimits
     try:
         job = _jobs(request, limits).submit(name, table.data_rows if table else None, work)
     except JobsBusy as exc:
-        return problem_response(503, str(exc), headers={"Retry-After": "30"})
+        return _busy(str(exc))
     url = _job_url(request, job)
     body = {**job.as_dict(), "links": [{"href": url, "rel": "monitor", "type": JSON}]}
     return Response(orjson.dumps(body), status_code=202, media_type=JSON, headers={"Location": url})
