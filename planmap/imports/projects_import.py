@@ -33,7 +33,6 @@ from . import gpkg_write
 from .table import Table, read_table
 
 TIANJIN_BBOX = (116.7, 38.5, 118.1, 40.3)
-DISTRICTS = F.DISTRICTS
 ALIASES = F.ALIASES
 CURATED_ORIGIN = "seed"
 _CURATED_NAME = re.compile(r"seed[0-9]*(?:csv|txt|xlsx|xlsm)?")

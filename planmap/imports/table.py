@@ -69,7 +69,7 @@ class RowCollector:
         self.rows: dict[int, list[str]] = {}
         self.cells = 0
 
-    def check_cell(self, row: int, col: int, value: str, count: bool = True) -> None:
+    def check_cell(self, row: int, col: int, value: str) -> None:
         """Raise :class:`TableLimit` if a non-empty cell at (row, col) is past a limit."""
         lim = self.limits
         if row > lim.max_rows + 1:
@@ -82,7 +82,7 @@ class RowCollector:
         if len(value) > lim.max_cell_chars:
             raise TableLimit(f"cell {column_letter(col)}{row}: {len(value):,} characters; a cell may "
                              f"hold at most {lim.max_cell_chars:,} (limit PLANMAP_IMPORT_MAX_CELL_CHARS)")
-        self.cells += count
+        self.cells += 1
         if self.cells > lim.max_cells:
             raise TableLimit(f"row {row}: the file has more than {lim.max_cells:,} non-empty cells; "
                              f"split it (limit PLANMAP_IMPORT_MAX_CELLS)")
