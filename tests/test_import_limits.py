@@ -336,3 +336,16 @@ def test_the_cli_refuses_a_file_past_the_byte_limit_before_reading_it(tmp_store,
     out = subprocess.run([sys.executable, "-m", "planmap.cli", "import-projects", str(f),
                           "--data", str(tmp_store.path)], capture_output=True, text=True)
     assert out.returncode == 2 and "PLANMAP_IMPORT_MAX_BYTES='lots'" in out.stderr
+
+
+def test_reads_during_an_import_keep_the_current_layers_instead_of_reloading(tmp_store):
+    """While this process writes, a read that sees the file changed serves what it has (a full
+    re-read of every layer took 3-5 s in the request), and picks the change up afterwards."""
+    n0 = len(tmp_store.get("projects"))
+    replica = LayerStore.from_gpkg(tmp_store.path)
+    assert import_projects(rows_csv(3), "replica.csv", replica).imported == 3  # the file changes
+    with tmp_store.writing():
+        assert tmp_store.refresh_if_changed() is False
+        assert len(tmp_store.get("projects")) == n0
+    assert tmp_store.refresh_if_changed() is True
+    assert len(tmp_store.get("projects")) == n0 + 3

@@ -311,6 +311,17 @@ def import_table(table: Table, filename: str, store, *, gazetteer_dir: Path | No
     good = parse_rows(table, gaz, report, progress)
     gdf = to_features(good, origin, layers, report)
     records = _records(gdf) if len(gdf) else []
+    with store.writing():  # readers keep the old layer, without re-reading the file, until the swap
+        new = _commit(store, records, report)
+    report.imported = len(new)
+    for r in new:
+        report.loc_quality[r["loc_quality"]] = report.loc_quality.get(r["loc_quality"], 0) + 1
+    report.warnings.sort(key=lambda w: (w["row"], w["column"]))
+    return report
+
+
+def _commit(store, records: list[dict], report: ImportReport) -> list[dict]:
+    """Insert the records not already present, all or none; reload the layer if any were new."""
     con = gpkg_write.connect(store.path)
     try:
         con.execute("BEGIN IMMEDIATE")
@@ -329,13 +340,9 @@ def import_table(table: Table, filename: str, store, *, gazetteer_dir: Path | No
         raise
     finally:
         con.close()
-    report.imported = len(new)
-    for r in new:
-        report.loc_quality[r["loc_quality"]] = report.loc_quality.get(r["loc_quality"], 0) + 1
-    report.warnings.sort(key=lambda w: (w["row"], w["column"]))
     if new:
         store.reload_layer("projects")  # the API, map and exports serve the new rows from here on
-    return report
+    return new
 
 
 def import_projects(data: bytes, filename: str, store, gazetteer_dir: Path | None = None, *,
