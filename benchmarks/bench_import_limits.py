@@ -149,19 +149,27 @@ def run_one(path: Path, gpkg: Path, direct: bool) -> dict:
         answered = time.perf_counter() - t0
         status = r.status_code
         body = r.json()
+        reads: list[float] = []
         if status == 202:  # a job: wait for it, as a client polling the Location would
             while body["state"] not in ("done", "failed"):
                 time.sleep(0.2)
+                t_read = time.perf_counter()  # a map client's read while the job runs
+                assert client.get("/collections/districts/items?limit=5").status_code == 200
+                reads.append(time.perf_counter() - t_read)
                 body = client.get(r.headers["location"]).json()
             body = body.get("report") or body.get("error")
             status = f"202→{body.get('status', 200)}"
         detail = body.get("detail") or f"{body.get('imported')} imported, {body.get('bad_rows')} with problems"
+        if reads:
+            reads.sort()
+            detail += (f"; {len(reads)} reads during the job: median {reads[len(reads) // 2] * 1e3:.0f} ms, "
+                       f"max {reads[-1] * 1e3:.0f} ms")
         assert client.get("/stats/projects").status_code == 200  # the server still answers
     dt = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"status": status, "seconds": round(dt, 2), "answered": round(answered if not direct else dt, 2),
             "peak_rss_mb": round(peak),
-            "baseline_rss_mb": round(base), "detail": detail[:110]}
+            "baseline_rss_mb": round(base), "detail": detail[:160]}
 
 
 def main() -> None:
