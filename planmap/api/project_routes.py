@@ -17,7 +17,7 @@ import threading
 
 import orjson
 import pandas as pd
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
@@ -207,6 +207,17 @@ _UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-da
 
 
 @router.post("/projects/import", summary="Import a project list (CSV or XLSX); answers a row-level report",
+             description=(
+                 "Add the rows of a project list (CSV in UTF-8 or GBK, or XLSX; multipart field "
+                 "`file`) to the projects layer. Each row is placed at its lon/lat, else at the "
+                 "place, park or district it names, and joined to districts, barrier zones and "
+                 "wetlands; all good rows are committed, or none. The report lists every problem "
+                 "of every bad row (the first `PLANMAP_IMPORT_MAX_PROBLEMS`, all counted), and a "
+                 "warning where a stated district is not where the point lies. Rows already "
+                 "present (the same content, under any file name) are not added again. A list "
+                 "of more than `PLANMAP_IMPORT_ASYNC_ROWS` rows, or any list with `async=true`, "
+                 "is imported as a job: 202 with a `Location` to poll. A file past an import "
+                 "limit (size, rows, columns, cells, inflated size) is a 413 naming the limit."),
              openapi_extra=_UPLOAD_BODY,
              responses={202: {"description": "A large list: imported as a job; poll the `Location`",
                               "content": {JSON: {"schema": _JOB_SCHEMA}}},
@@ -217,7 +228,7 @@ _UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-da
                         503: {"description": "Too many imports queued; retry after `Retry-After`",
                               "content": _PROBLEM}})
 async def post_import(request: Request,
-                      run_async: bool = Query(False, alias="async",
+                      run_async: bool = Query(False, alias="async", examples=[True],
                                               description="import as a job (202) whatever the size"),
                       store: LayerStore = Depends(get_store)) -> Response:
     limits = _limits()
@@ -278,9 +289,16 @@ def _submit(request: Request, store: LayerStore, name: str, limits: ImportLimits
 
 @router.get("/projects/import/jobs/{job_id}", name="import_job",
             summary="State, progress and (when done) the report of an import job",
+            description=(
+                "An import job started by `POST /projects/import` (its `Location`): `state` "
+                "(queued, running, done, failed), `phase`, `rows` and `rows_done` for progress, "
+                "then the import report (`report`) or the 4xx/5xx it ended with (`error`). The "
+                "server remembers the last `PLANMAP_IMPORT_MAX_JOBS` jobs, none across restarts."),
             responses={200: {"content": {JSON: {"schema": _JOB_SCHEMA}}},
                        404: {"description": "No such job (or forgotten)", "content": _PROBLEM}})
-def get_import_job(job_id: str, request: Request) -> Response:
+def get_import_job(request: Request,
+                   job_id: str = Path(description="the job's id, from the 202's `Location`",
+                                      examples=["5f0c2a9e6b1d4c3f8e7a6b5c4d3e2f1a"])) -> Response:
     job = _jobs(request, _limits()).get(job_id)
     if job is None:
         raise ProblemError(404, f"no import job {job_id[:40]!r}; the server keeps the last "
