@@ -75,6 +75,7 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _import_projects(args: argparse.Namespace) -> int:
+    from .config import ConfigError, ImportLimits  # noqa: PLC0415
     from .imports import format_report, import_projects  # noqa: PLC0415
     from .imports.table import TableError  # noqa: PLC0415
     from .store import LayerStore  # noqa: PLC0415
@@ -84,8 +85,12 @@ def _import_projects(args: argparse.Namespace) -> int:
         print(f"planmap import-projects: {path}: no such file", file=sys.stderr)
         return 2
     try:
-        report = import_projects(path.read_bytes(), path.name, LayerStore.from_gpkg(args.data))
-    except TableError as exc:
+        limits = ImportLimits.from_env()
+        if path.stat().st_size > limits.max_bytes:  # before reading it into memory
+            raise TableError(f"{path.name}: larger than PLANMAP_IMPORT_MAX_BYTES; split it")
+        report = import_projects(path.read_bytes(), path.name, LayerStore.from_gpkg(args.data),
+                                 limits=limits)
+    except (TableError, ConfigError) as exc:
         print(f"planmap import-projects: {exc}", file=sys.stderr)
         return 2
     print(format_report(report))

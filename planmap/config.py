@@ -3,6 +3,7 @@ the tests agree."""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -43,3 +44,44 @@ def basemap_setting() -> str:
         raise ValueError(f"{BASEMAP_ENV}={value!r} is not a basemap planmap offers; "
                          f"use one of {', '.join(BASEMAPS)}")
     return value
+
+
+class ConfigError(ValueError):
+    """A setting in the environment that cannot be used; says which variable and why."""
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or len(raw) > 15 or int(raw) < 1:
+        raise ConfigError(f"{name}={raw[:20]!r}: give a whole number of 1 or more")
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """Bounds on one project-list import (README: "Import limits"); each has an env variable.
+
+    They keep one upload from taking the server's memory or time: the body is counted while it
+    streams in, a workbook's members are sized before any is inflated, and a table stops being
+    read at the first row, column or cell past its limit.
+    """
+
+    max_bytes: int = 50 * 2**20  # PLANMAP_IMPORT_MAX_BYTES: the uploaded file
+    max_rows: int = 100_000  # PLANMAP_IMPORT_MAX_ROWS: data rows (spreadsheet row number - 1)
+    max_columns: int = 64  # PLANMAP_IMPORT_MAX_COLUMNS: columns holding a value
+    max_cells: int = 2_000_000  # PLANMAP_IMPORT_MAX_CELLS: non-empty cells in the file
+    max_cell_chars: int = 10_000  # PLANMAP_IMPORT_MAX_CELL_CHARS: characters in one cell
+    max_unzipped_bytes: int = 128 * 2**20  # PLANMAP_IMPORT_MAX_UNZIPPED_BYTES: an XLSX inflated
+    max_zip_ratio: int = 100  # PLANMAP_IMPORT_MAX_ZIP_RATIO: inflated/compressed, per XLSX member
+    max_problems: int = 1_000  # PLANMAP_IMPORT_MAX_PROBLEMS: problems (and warnings) listed
+    async_rows: int = 5_000  # PLANMAP_IMPORT_ASYNC_ROWS: more rows than this run as a job
+    max_jobs: int = 32  # PLANMAP_IMPORT_MAX_JOBS: import jobs remembered (oldest finished go)
+    max_pending_jobs: int = 4  # PLANMAP_IMPORT_MAX_PENDING_JOBS: jobs queued or running at once
+
+    @classmethod
+    def from_env(cls) -> "ImportLimits":
+        """The defaults above, overridden by ``PLANMAP_IMPORT_<FIELD>`` variables."""
+        return cls(**{f.name: _env_int(f"PLANMAP_IMPORT_{f.name.upper()}", f.default)
+                      for f in fields(cls)})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,7 +134,9 @@ class LayerStore:
                 return False
         except OSError:
             return False
-        with self._reload_lock:
+        if not self._reload_lock.acquire(blocking=False):
+            return False  # a reload or this process's import is under way: serve what we have
+        try:
             try:
                 key = _file_key(self.path)
                 if key == self._file_key:
@@ -152,6 +155,15 @@ class LayerStore:
             self.etag = f"{fresh.etag}-{self._generation}"
             self._file_key, self._content_key = fresh._file_key, fresh._content_key
             return True
+        finally:
+            self._reload_lock.release()
+
+    @contextmanager
+    def writing(self):
+        """Hold while this process writes the GeoPackage and reloads what it wrote (an import):
+        requests meanwhile keep the current layers instead of each re-reading the whole file."""
+        with self._reload_lock:
+            yield
 
     def ids(self) -> list[str]:
         return list(self.layers)

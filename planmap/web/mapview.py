@@ -121,8 +121,8 @@ def _categories(store: LayerStore) -> list[dict]:
     """The registry's project categories with their Chinese and English labels and a colour each."""
     if "projects" not in store.ids():
         return []
-    cats = getattr(store.get("projects").spec, "categories", ()) or ()
-    return [{"code": c.code, "zh": c.zh, "en": c.en, "color": CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)]}
+    cats = store.get("projects").spec.extra.get("categories", [])
+    return [{"code": c["code"], "zh": c["zh"], "en": c["en"], "color": CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)]}
             for i, c in enumerate(cats)]
 
 
