@@ -141,3 +141,17 @@ def test_print_gives_a_png_and_a_one_page_pdf_with_the_legend(page, live_server,
     jpeg = Image.open(io.BytesIO(pdf[start:]))
     assert jpeg.size == img.size
     assert page.errors == []
+
+
+def test_categories_read_in_chinese_each_in_its_own_colour(page, live_server, store):
+    _open(page, f"{live_server}/map?basemap=none")
+    cats = {c["code"]: c for c in store.get("projects").spec.extra["categories"]}
+    options = page.evaluate("() => [...document.querySelectorAll('#pm-f-category option')].slice(1).map(o => [o.value, o.textContent])")
+    used = set(store.get("projects").gdf["category"].dropna())
+    assert {v for v, _ in options} == used
+    assert all(text == cats[v]["zh"] for v, text in options)
+    colours = page.evaluate("() => [...document.querySelectorAll('#pm-cats span i')].map(i => i.style.background)")
+    assert len(colours) == len(used) and len(set(colours)) == len(colours)
+    _open(page, f"{live_server}/map?basemap=none&lang=en")
+    texts = page.evaluate("() => [...document.querySelectorAll('#pm-f-category option')].slice(1).map(o => o.textContent)")
+    assert set(texts) == {cats[c]["en"] for c in used}
