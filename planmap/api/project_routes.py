@@ -21,6 +21,10 @@ from ..imports.table import TableError
 from ..store import LayerStore
 from .deps import get_store
 from .errors import ProblemError
+from ..audit import AuditError
+from ..audit.provenance import ImportProvenance
+from ..auth.deps import require_editor
+from ..auth.tokens import Account
 
 router = APIRouter()
 MAX_UPLOAD = 50 * 1024 * 1024
@@ -52,7 +56,8 @@ def stats_projects(
 
 @router.post("/projects/import", summary="Import a project list (CSV or XLSX); answers a row-level report")
 async def post_import(file: UploadFile = File(..., description="CSV (UTF-8 or GBK) or XLSX"),
-                      store: LayerStore = Depends(get_store)) -> Response:
+                      store: LayerStore = Depends(get_store),
+                      account: Account = Depends(require_editor)) -> Response:
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         raise ProblemError(413, f"file larger than {MAX_UPLOAD // 2**20} MB; split it")
@@ -62,10 +67,12 @@ async def post_import(file: UploadFile = File(..., description="CSV (UTF-8 or GB
 
     def run():
         with _import_lock:  # one writer at a time; readers keep the old layer until the swap
-            return import_projects(data, name, store)
+            return import_projects(data, name, store, provenance=ImportProvenance(account))
 
     try:
         report = await asyncio.to_thread(run)
     except TableError as exc:
         raise ProblemError(415 if "unsupported" in str(exc) else 400, str(exc)) from exc
+    except AuditError as exc:
+        raise ProblemError(503, str(exc)) from exc
     return json_response(report.as_dict())

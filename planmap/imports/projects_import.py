@@ -227,8 +227,12 @@ def _records(gdf: gpd.GeoDataFrame) -> list[dict]:
     return out
 
 
-def import_projects(data: bytes, filename: str, store, gazetteer_dir: Path | None = None) -> ImportReport:
-    """Read, validate, locate, join and commit one file; refresh the store's `projects` layer."""
+def import_projects(data: bytes, filename: str, store, gazetteer_dir: Path | None = None,
+                    provenance=None) -> ImportReport:
+    """Read, validate, locate, join and commit one file; refresh the store's `projects` layer.
+
+    ``provenance`` (:class:`planmap.audit.provenance.ImportProvenance`) stamps the account and the
+    file's SHA-256 on the rows and appends the import's audit record in the same transaction."""
     filename = Path(filename).name or "upload.csv"
     report = ImportReport(file=filename)
     header, rows = read_table(data, filename)
@@ -236,6 +240,8 @@ def import_projects(data: bytes, filename: str, store, gazetteer_dir: Path | Non
     gaz = from_layers(gazetteer_dir or SOURCES_DIR / "gazetteer", layers)
     good = parse_rows(header, rows, filename, gaz, report)
     gdf = to_features(good, filename, layers)
+    if provenance is not None:
+        gdf = provenance.stamp(gdf, data, filename)
     records = _records(gdf) if len(gdf) else []
     con = gpkg_write.connect(store.path)
     try:
@@ -249,6 +255,8 @@ def import_projects(data: bytes, filename: str, store, gazetteer_dir: Path | Non
             keys.add(r["import_key"])
             new.append(r)
         gpkg_write.insert_features(con, "projects", new)
+        if provenance is not None:
+            provenance.record(con, store.path, "projects", new)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
