@@ -46,7 +46,7 @@ SCHEMA = (
 )
 COLUMNS = ("seq", "time", "user", "remote", "op", "layer", "fids", "before", "after",
            "prev_hash", "hash")
-OPS = ("import", "create", "replace", "update", "delete", "restore", "build-replace")
+OPS = ("import", "create", "replace", "update", "delete", "restore", "build", "build-replace")
 
 
 class AuditError(RuntimeError):
