@@ -115,7 +115,7 @@ def _check_point(geom) -> None:
     x, y = geom.x, geom.y
     x0, y0, x1, y1 = TIANJIN_BBOX
     if 38 <= x <= 41 and 116 <= y <= 119:
-        raise Invalid(422, f"({x}, {y}) looks like lat, lon: GeoJSON is lon, lat")
+        raise Invalid(422, f"({x}, {y}) looks swapped: GeoJSON is lon, lat")
     if not (x0 <= x <= x1 and y0 <= y <= y1):
         raise Invalid(422, f"({x:.5f}, {y:.5f}) is outside Tianjin ({x0}–{x1} E, {y0}–{y1} N)")
 
@@ -176,10 +176,11 @@ def _project(row: dict, given: dict, geom, cur_props: dict, cur_geom, creating: 
                                f"{', '.join(POINT_QUALITIES)}, or send geometry null")
     else:
         quality = quality if quality in ("district", "citywide") else (
-            "district" if row["district_stated"] else "citywide")
-        if quality == "district" and not row["district_stated"]:
-            raise Invalid(422, "a project without a point needs its district (district_stated), "
-                               "or loc_quality citywide")
+            "district" if row["district_stated"] else None)
+        if quality is None or (quality == "district" and not row["district_stated"]):
+            # as the import: a row with no point and no district is not located at all
+            raise Invalid(422, "no location: give a Point geometry, or district_stated (the "
+                               "district it is in), or loc_quality citywide for a citywide programme")
         row["matched_place"] = None
     if quality not in LOC_QUALITIES:
         raise Invalid(422, f"loc_quality {quality!r}: use one of {', '.join(LOC_QUALITIES)}")
