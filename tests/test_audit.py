@@ -203,3 +203,10 @@ def test_planmap_build_replace_keeps_the_trail_and_records_the_replace(env, tmp_
     assert rec["user"].startswith("local:") and rec["remote"].startswith("cli@")
     assert rec["after"]["features"][0]["properties"]["name"] == "绿色生态屏障（正式）"
     assert rec["before"]["features"][0]["properties"]["geom_quality"] == "schematic"
+
+
+def test_the_log_can_leave_the_features_out(env):
+    store, client, ed, admin = env
+    _changes(client, ed)
+    recs = client.get("/audit?features=false", headers=admin).json()["records"]
+    assert len(recs) == 4 and all("before" not in r and "after" not in r and r["hash"] for r in recs)

@@ -6,7 +6,6 @@ a new change, which is itself audited (op ``restore``), so the trail only ever g
 """
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timezone
 from typing import Annotated
 
@@ -49,13 +48,16 @@ def audit_log(
     layer: Annotated[str | None, Query(description="only changes to this layer")] = None,
     since: Annotated[str | None, Query(description="only changes at or after this time (UTC)")] = None,
     until: Annotated[str | None, Query(description="only changes at or before this time (UTC)")] = None,
-    limit: Annotated[int, Query(ge=1, le=AUDIT_LIMIT_MAX, description="records per page")] = 100,
+    limit: Annotated[int, Query(description=f"records per page, clamped to 1–{AUDIT_LIMIT_MAX}")] = 100,
     offset: Annotated[int, Query(ge=0, description="records to skip")] = 0,
+    features: Annotated[bool, Query(description="include the features before and after "
+                                                "(false: only who, when, what and which ids)")] = True,
 ) -> Response:
     if layer is not None:
         store.get(layer)
+    limit = max(1, min(limit, AUDIT_LIMIT_MAX))
     matched, records = audit.query(store.path, user, layer, _instant(since, "since"),
-                                   _instant(until, "until"), limit, offset)
+                                   _instant(until, "until"), limit, offset, features)
     return json_response({"numberMatched": matched, "numberReturned": len(records),
                           "records": records})
 

@@ -38,12 +38,6 @@ ContentCrs = Annotated[str | None, Header(alias="Content-Crs", description=(
 MAX_BODY = 2 * 2**20
 GEOJSON = "application/geo+json"
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded", "text/plain")
-PART4 = [
-    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
-    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
-    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
-    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
-]
 
 
 async def read_json(request: Request, media: tuple[str, ...] | None = None) -> Any:

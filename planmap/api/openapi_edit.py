@@ -85,7 +85,7 @@ EDIT_OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
             "`planmap audit verify` checks). Needs an `admin` token."),
         "parameters": {"user": (None, "editor1"), "layer": (None, "projects"),
                        "since": (None, "2026-01-01"), "until": (None, "2030-12-31T23:59:59Z"),
-                       "limit": (None, 100), "offset": (None, 0)}},
+                       "limit": (None, 100), "offset": (None, 0), "features": (None, True)}},
 }
 OPERATIONS.update(EDIT_OPERATIONS)
 

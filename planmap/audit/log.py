@@ -203,8 +203,10 @@ def _read(gpkg: Path) -> sqlite3.Connection | None:
 
 
 def query(gpkg: Path, user: str | None = None, layer: str | None = None, since: str | None = None,
-          until: str | None = None, limit: int = 100, offset: int = 0) -> tuple[int, list[dict]]:
-    """(number matched, one page of records, oldest first)."""
+          until: str | None = None, limit: int = 100, offset: int = 0,
+          with_features: bool = True) -> tuple[int, list[dict]]:
+    """(number matched, one page of records, oldest first); without the features, ``before``
+    and ``after`` are left out (an import's record holds every row it added)."""
     con = _read(gpkg)
     if con is None:
         return 0, []
@@ -217,9 +219,14 @@ def query(gpkg: Path, user: str | None = None, layer: str | None = None, since: 
     clause = (" WHERE " + " AND ".join(where)) if where else ""
     try:
         matched = con.execute(f"SELECT count(*) FROM planmap_audit{clause}", args).fetchone()[0]
-        rows = con.execute(f"SELECT {', '.join(COLUMNS)} FROM planmap_audit{clause} "
+        cols = [c if with_features or c not in ("before", "after") else "NULL" for c in COLUMNS]
+        rows = con.execute(f"SELECT {', '.join(cols)} FROM planmap_audit{clause} "
                            "ORDER BY seq LIMIT ? OFFSET ?", (*args, limit, offset)).fetchall()
-        return matched, [_record(r) for r in rows]
+        out = [_record(r) for r in rows]
+        if not with_features:
+            for rec in out:
+                del rec["before"], rec["after"]
+        return matched, out
     finally:
         con.close()
 

@@ -16,7 +16,20 @@ import orjson
 import shapely
 from shapely.geometry import mapping
 
-from ..imports.gpkg_write import _geom, geometry_column
+from ..imports.gpkg_write import geometry_column
+
+
+_ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}  # GeoPackage blob header, by envelope code
+
+
+def blob_geometry(blob: bytes | None):
+    """A GeoPackage geometry blob as shapely (None for NULL or an empty geometry)."""
+    if blob is None:
+        return None
+    flags = blob[3]
+    if flags & 0x10:
+        return None
+    return shapely.from_wkb(bytes(blob[8 + _ENVELOPE_BYTES.get((flags >> 1) & 0x07, 0):]))
 
 
 def plain(value: Any) -> Any:
@@ -80,7 +93,7 @@ def read_rows(con: sqlite3.Connection, table: str, fids: Iterable[int] | None = 
             chunk = wanted[i:i + 500]
             rows += con.execute(select + f' WHERE "{pk}" IN ({",".join("?" * len(chunk))})'
                                 f' ORDER BY "{pk}"', chunk).fetchall()
-    return [(r[0], dict(zip(cols, r[2:])), _geom(r[1])) for r in rows]
+    return [(r[0], dict(zip(cols, r[2:])), blob_geometry(r[1])) for r in rows]
 
 
 def as_feature(fid: int, props: Mapping[str, Any], geom) -> dict:

@@ -13,6 +13,7 @@ import math
 from typing import Any, Mapping
 
 import geopandas as gpd
+import pandas as pd
 import shapely
 from shapely.geometry import shape
 
@@ -195,7 +196,7 @@ def _project(row: dict, given: dict, geom, cur_props: dict, cur_geom, creating: 
     for k in JOINED | {"park"}:
         if k in row:
             v = joined[k]
-            row[k] = None if v is None or (isinstance(v, float) and math.isnan(v)) or v is gpd.pd.NA else v
+            row[k] = None if v is None or (not isinstance(v, str) and pd.isna(v)) else v
     if row.get("barrier_level") is not None:
         row["barrier_level"] = int(row["barrier_level"])
     return row, geom
