@@ -232,3 +232,24 @@ def test_a_cross_origin_no_cors_form_post_changes_nothing(tmp_path):
     con = sqlite3.connect(path)
     assert con.execute("SELECT count(*) FROM projects WHERE name = '跨站项目'").fetchone()[0] == 0
     con.close()
+
+
+def test_an_anonymous_upload_is_refused_before_its_body_is_read(env):
+    store, client, tokens = env
+    read = []
+
+    class Body:
+        """A 50 MB upload that records how much of it the server pulled."""
+
+        def __iter__(self):
+            for _ in range(50):
+                read.append(1)
+                yield b"x" * 2**20
+
+    r = client.post("/projects/import", content=Body(),
+                    headers={"Content-Type": "multipart/form-data; boundary=zzz"})
+    assert r.status_code == 401 and r.headers["content-type"] == "application/problem+json"
+    assert len(read) <= 2  # the client may have sent a chunk before the answer; never all 50
+    # read-only POSTs stay open
+    site = {"type": "Polygon", "coordinates": [[[117.40, 39.00], [117.45, 39.00], [117.45, 39.05], [117.40, 39.00]]]}
+    assert client.post("/query/intersects", json=site).status_code == 200
