@@ -150,3 +150,22 @@ def test_owslib_creates_updates_and_deletes_through_part4(env):
         # take the token out again so no later client in this process sends it.
         import owslib.ogcapi
         owslib.ogcapi.REQUEST_HEADERS.pop("Authorization", None)
+
+
+def test_a_second_replica_sees_an_edit_and_its_etag(env):
+    store, client_a, token = env
+    client_b = TestClient(create_app(data=store.path), headers={"Authorization": f"Bearer {token}"})
+    url = client_a.post("/collections/projects/items", json=_feature()).headers["location"]
+    seen_by_b = client_b.get(url)
+    assert seen_by_b.status_code == 200
+    r = client_a.patch(url, content=b'{"properties": {"period": "2028"}}',
+                       headers={"Content-Type": "application/merge-patch+json",
+                                "If-Match": seen_by_b.headers["etag"]})
+    assert r.status_code == 200
+    # B's copy is now stale: B's ETag no longer matches, whichever replica the write goes to
+    stale = client_b.patch(url, content=b'{"properties": {"period": "2029"}}',
+                           headers={"Content-Type": "application/merge-patch+json",
+                                    "If-Match": seen_by_b.headers["etag"]})
+    assert stale.status_code == 412
+    again = client_b.get(url)
+    assert again.json()["properties"]["period"] == "2028" and again.headers["etag"] == r.headers["etag"]
