@@ -32,9 +32,13 @@ def _build(args: argparse.Namespace) -> int:
     from .layers.build import build  # noqa: PLC0415
     from .layers.replace import ReplacementError, parse_replacements  # noqa: PLC0415
 
+    from .audit.build import BuildAudit  # noqa: PLC0415
+
     try:
-        build(Path(args.output), Path(args.sources), parse_replacements(args.replace))
-    except (ReplacementError, ValueError) as exc:
+        replacements = parse_replacements(args.replace)
+        build(Path(args.output), Path(args.sources), replacements,
+              before_swap=BuildAudit(sorted(replacements)))
+    except (ReplacementError, ValueError, RuntimeError) as exc:
         print(f"planmap build: {exc}", file=sys.stderr)
         return 2
     return 0
@@ -84,13 +88,17 @@ def _import_projects(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"planmap import-projects: {path}: no such file", file=sys.stderr)
         return 2
+    from .audit import AuditError  # noqa: PLC0415
+    from .audit.log import local_actor  # noqa: PLC0415
+    from .audit.provenance import ImportProvenance  # noqa: PLC0415
+
     try:
         limits = ImportLimits.from_env()
         if path.stat().st_size > limits.max_bytes:  # before reading it into memory
             raise TableError(f"{path.name}: larger than PLANMAP_IMPORT_MAX_BYTES; split it")
         report = import_projects(path.read_bytes(), path.name, LayerStore.from_gpkg(args.data),
-                                 limits=limits)
-    except (TableError, ConfigError) as exc:
+                                 limits=limits, provenance=ImportProvenance(local_actor()))
+    except (TableError, ConfigError, AuditError) as exc:
         print(f"planmap import-projects: {exc}", file=sys.stderr)
         return 2
     print(format_report(report))
@@ -152,6 +160,8 @@ def parser() -> argparse.ArgumentParser:
     ip.add_argument("file", help="CSV (UTF-8 or GBK) or XLSX with a name column, e.g. projects.csv")
     ip.add_argument("--data", default=None, help=_DATA_HELP.format("import into"))
     ip.set_defaults(func=_import_projects)
+    from .auth.cli import add_subparsers as add_account_commands  # noqa: PLC0415
+    add_account_commands(sub, _DATA_HELP)
     return p
 
 

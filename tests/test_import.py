@@ -17,6 +17,8 @@ from planmap.imports import import_projects
 from planmap.imports import gpkg_write
 from planmap.store import LayerStore
 
+from bearer import bearer
+
 HEADER = "项目名称,类别,区,总投资（亿元）,经度,纬度,坐标系,地点,负责单位\n"
 
 
@@ -121,7 +123,7 @@ def test_failure_half_way_changes_nothing(tmp_store, monkeypatch):
 
 
 def test_http_import_then_items_and_stats_see_it(tmp_store):
-    client = TestClient(create_app(tmp_store))
+    client = TestClient(create_app(tmp_store), headers=bearer(tmp_store.path))
     before = client.get("/stats/projects?by=category").json()["total"]["count"]
     data = (HEADER + "HTTP测试项目,sports,,1.25,117.2,39.13,,,\n").encode("gbk")
     r = client.post("/projects/import", files={"file": ("p.csv", data, "text/csv")})
@@ -135,7 +137,7 @@ def test_http_import_then_items_and_stats_see_it(tmp_store):
 
 
 def test_http_bad_files_are_4xx(tmp_store):
-    client = TestClient(create_app(tmp_store))
+    client = TestClient(create_app(tmp_store), headers=bearer(tmp_store.path))
     r = client.post("/projects/import", files={"file": ("x.pdf", b"%PDF-1.4", "application/pdf")})
     assert r.status_code == 415 and r.headers["content-type"].startswith("application/problem+json")
     r = client.post("/projects/import", files={"file": ("x.xlsx", b"PK\x03\x04junk", "application/octet-stream")})
@@ -158,7 +160,7 @@ def test_cli_import(tmp_store, tmp_path):
 
 
 def test_after_an_import_queries_map_and_exports_see_the_new_project(tmp_store):
-    client = TestClient(create_app(tmp_store))
+    client = TestClient(create_app(tmp_store), headers=bearer(tmp_store.path))
     near = {"lon": 117.0001, "lat": 39.5001, "distance_m": 100, "layer": "projects"}
     assert client.get("/query/nearby", params=near).json()["numberMatched"] == 0  # engine built
     page = client.get("/map")
@@ -175,7 +177,7 @@ def test_after_an_import_queries_map_and_exports_see_the_new_project(tmp_store):
 
 
 def test_a_second_replica_on_the_same_geopackage_sees_an_import(tmp_store):
-    replica_a = TestClient(create_app(tmp_store))
+    replica_a = TestClient(create_app(tmp_store), headers=bearer(tmp_store.path))
     replica_b = TestClient(create_app(data=tmp_store.path))
     count = replica_b.get("/collections/projects/items?limit=1").json()["numberMatched"]
     data = (HEADER + "另一副本可见项目,other,,,117.0,39.5,,,\n").encode("gbk")

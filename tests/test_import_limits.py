@@ -12,6 +12,8 @@ import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
+from bearer import bearer
+
 from planmap.api import project_routes
 from planmap.api.app import create_app
 from planmap.api.errors import ProblemError
@@ -32,7 +34,7 @@ def tmp_store(tmp_path) -> LayerStore:
 
 @pytest.fixture()
 def client(tmp_store) -> TestClient:
-    return TestClient(create_app(tmp_store))
+    return TestClient(create_app(tmp_store), headers=bearer(tmp_store.path))  # imports need an editor
 
 
 def rows_csv(n: int, start: int = 0) -> bytes:

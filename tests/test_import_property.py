@@ -11,6 +11,8 @@ import string
 
 import pytest
 from fastapi.testclient import TestClient
+
+from bearer import bearer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -62,7 +64,7 @@ SETTINGS = settings(max_examples=30, deadline=None, derandomize=True,
 def client(tmp_path_factory) -> TestClient:
     path = tmp_path_factory.mktemp("prop") / "planmap.gpkg"
     shutil.copy(DEFAULT_GPKG, path)
-    return TestClient(create_app(LayerStore.from_gpkg(path)))
+    return TestClient(create_app(LayerStore.from_gpkg(path)), headers=bearer(path))  # imports need an editor
 
 
 def to_csv(table: list[list[str]]) -> bytes:

@@ -79,6 +79,8 @@ def test_import_report_matches_its_schema(tmp_path, validate):
 
     path = tmp_path / "planmap.gpkg"
     shutil.copy(DEFAULT_GPKG, path)
-    c = TestClient(create_app(LayerStore.from_gpkg(path)))
+    from bearer import bearer
+
+    c = TestClient(create_app(LayerStore.from_gpkg(path)), headers=bearer(path))
     data = "name,lon,lat\n好项目,117.2,39.1\n,abc,\n".encode()
     validate(c.post("/projects/import", files={"file": ("a.csv", data, "text/csv")}).json(), "ImportReport")

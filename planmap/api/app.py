@@ -26,6 +26,12 @@ from .ogc import OPENAPI_JSON, router as ogc_router
 from .query_routes import router as query_router
 from .openapi import build_openapi
 from .project_routes import router as project_router
+from .audit_routes import router as audit_router
+from .edit_routes import router as edit_router
+from ..auth.cors import install_cors
+from ..auth.deps import read_role_setting
+from ..auth.gate import WriteGate
+from ..auth.reads import install_read_guard
 
 
 def create_app(store: LayerStore | None = None, data: str | Path | None = None) -> FastAPI:
@@ -41,6 +47,11 @@ def create_app(store: LayerStore | None = None, data: str | Path | None = None) 
     # once: a typo stops the service here with the allowed values, not at the first page.
     app.state.basemap = basemap_setting()
     install_error_handlers(app)
+    # Accounts (issue 13): reads public unless PLANMAP_READ_ROLE says otherwise; CORS off unless
+    # PLANMAP_CORS_ORIGINS lists the origins allowed to call with a token.
+    install_read_guard(app, read_role_setting())
+    install_cors(app)
+    app.add_middleware(WriteGate)  # no token, no write: refused before the body is read
     # Level 4, not the default 9: on GeoJSON it compresses as well (0.32 vs 0.31 of the size) at
     # a ninth of the time (7 ms vs 66 ms for the 16 district polygons).
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=4)
@@ -49,6 +60,8 @@ def create_app(store: LayerStore | None = None, data: str | Path | None = None) 
     app.include_router(web_router)
     app.include_router(project_router)
     app.include_router(query_router)
+    app.include_router(edit_router)
+    app.include_router(audit_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/api", include_in_schema=False)

@@ -31,9 +31,10 @@ class ProblemError(Exception):
         self.extra = extra
 
 
-_TITLES = {400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
+_TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
            406: "Not Acceptable", 413: "Payload Too Large", 415: "Unsupported Media Type",
-           422: "Unprocessable Content", 500: "Internal Server Error"}
+           409: "Conflict", 412: "Precondition Failed", 422: "Unprocessable Content",
+           500: "Internal Server Error", 503: "Service Unavailable"}
 
 
 def problem_response(status: int, detail: str, title: str | None = None,

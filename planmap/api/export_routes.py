@@ -17,6 +17,9 @@ from ..store import LayerStore
 from .deps import get_store
 from .errors import ProblemError
 from .params import parse_crs
+from ..audit.export import with_audit
+from ..auth.deps import optional_account
+from ..auth.tokens import Account
 
 router = APIRouter(tags=["Exports"])
 Store = Annotated[LayerStore, Depends(get_store)]
@@ -39,9 +42,12 @@ def _download(data: bytes, media_type: str, filename: str) -> Response:
 
 
 @router.get("/export/planmap.gpkg", summary="Every layer in one GeoPackage, styled for QGIS")
-def export_everything(store: Store, crs: CrsParam = None) -> Response:
+def export_everything(store: Store, crs: CrsParam = None,
+                      account: Annotated[Account | None, Depends(optional_account)] = None) -> Response:
     info = parse_crs(crs)
     data = _cached(id(store), store.etag, "planmap", "gpkg", info.code, "wkt", store)
+    if account is not None and account.has("admin"):  # the audit trail, for admins only
+        data = with_audit(data, store.path)
     return _download(data, BY_SUFFIX["gpkg"].media_type, "planmap.gpkg")
 
 

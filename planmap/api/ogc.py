@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from ..geo.crs import SUPPORTED
+from ..edit.rows import store_etag
 from ..store import Layer, LayerStore
 from .deps import get_store
 from .errors import ProblemError
@@ -49,6 +50,11 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
     "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    # Part 4 (draft): POST/PUT/DELETE, PATCH, ETags; planmap/api/edit_routes.py
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
 ]
 
 Store = Annotated[LayerStore, Depends(get_store)]
@@ -271,4 +277,5 @@ def item(collection_id: str, feature_id: str, request: Request, store: Store,
     if wants(request, f) == "html":
         return render("item.html", request, layer=layer, feature=feat,
                       feature4326=features(row, SUPPORTED[0], layer.spec.field_names)[0])
-    return json_response(feat, GEOJSON, headers={"Content-Crs": f"<{out_crs.uri}>"})
+    return json_response(feat, GEOJSON, headers={"Content-Crs": f"<{out_crs.uri}>",
+                                                 "ETag": store_etag(layer, fid)})

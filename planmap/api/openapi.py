@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from .openapi_docs import document
+from .openapi_edit import document_security
 from .params import LIMIT_DEFAULT, LIMIT_MAX
 from .schemas import RESPONSES, SCHEMAS
 
@@ -185,5 +186,6 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     _document_media(doc)
     _document_bodies(doc)
     document(doc)  # descriptions and examples (openapi_docs.py)
+    document_security(doc, getattr(app.state, "read_role", None))  # bearer scheme (openapi_edit.py)
     app.openapi_schema = doc
     return doc

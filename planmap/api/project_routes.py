@@ -24,11 +24,15 @@ from starlette.datastructures import UploadFile
 from ..analysis.membership import STATS_BY, project_stats
 from ..config import ConfigError, ImportLimits
 from ..imports.jobs import Job, JobsBusy, JobTable
-from ..imports.projects_import import ImportReport, clean_filename, import_table
+from ..imports.projects_import import ImportReport, clean_filename, file_digest, import_table
 from ..imports.table import Table, TableError, file_kind, read_table
 from ..imports.xlsx import sheet_size
 from ..store import LayerStore
 from .deps import get_store
+from ..audit import AuditError
+from ..audit.provenance import ImportProvenance
+from ..auth.deps import require_editor
+from ..auth.tokens import Account
 from .errors import ProblemError, problem_response
 from .responses import JSON, json_response
 
@@ -207,42 +211,49 @@ _UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-da
 async def post_import(request: Request,
                       run_async: bool = Query(False, alias="async", examples=[True],
                                               description="import as a job (202) whatever the size"),
-                      store: LayerStore = Depends(get_store)) -> Response:
+                      store: LayerStore = Depends(get_store),
+                      account: Account = Depends(require_editor)) -> Response:
     limits = _limits()
     gate = _gate(request, limits)
     if not gate.enter():
         return _busy(f"{gate.limit} uploads are being read or imported; retry in a minute")
     try:
-        return await _import(request, run_async, store, limits)
+        return await _import(request, run_async, store, limits, ImportProvenance(account))
     finally:
         gate.leave()
 
 
-async def _import(request: Request, run_async: bool, store: LayerStore, limits: ImportLimits) -> Response:
+async def _import(request: Request, run_async: bool, store: LayerStore, limits: ImportLimits,
+                  provenance: ImportProvenance) -> Response:
     data, name = await read_upload(request, limits)
+    digest = file_digest(data)  # the server's own record of what it received
     try:
         if file_kind(data, name) == "xlsx":
             # Checking the zip directory takes milliseconds and refuses a bomb now; reading a
             # large sheet's XML takes seconds, so that is done by the job.
             size = await asyncio.to_thread(sheet_size, data, limits)
             if run_async or size > limits.async_rows * XLSX_BYTES_PER_ROW:
-                return _submit(request, store, name, limits, data=data)
+                return _submit(request, store, name, limits, provenance, digest, data=data)
         table = await asyncio.to_thread(read_table, data, name, limits)
     except TableError as exc:
         raise ProblemError(exc.status, str(exc)) from exc
     del data
     if run_async or table.data_rows > limits.async_rows:
-        return _submit(request, store, name, limits, table=table)
+        return _submit(request, store, name, limits, provenance, digest, table=table)
 
     def run() -> ImportReport:
         with _import_lock:
-            return import_table(table, name, store, limits=limits)
+            return import_table(table, name, store, limits=limits, provenance=provenance, digest=digest)
 
-    report = await asyncio.to_thread(run)
+    try:
+        report = await asyncio.to_thread(run)
+    except AuditError as exc:  # the trail cannot be extended (its head fails its seal): write nothing
+        raise ProblemError(503, str(exc)) from exc
     return json_response(report.as_dict())
 
 
-def _submit(request: Request, store: LayerStore, name: str, limits: ImportLimits, *,
+def _submit(request: Request, store: LayerStore, name: str, limits: ImportLimits,
+            provenance: ImportProvenance, digest: str, *,
             table: Table | None = None, data: bytes | None = None) -> Response:
     """Import as a job: a table already read, or the file's bytes (read by the job)."""
     def work(job: Job) -> dict:
@@ -253,7 +264,8 @@ def _submit(request: Request, store: LayerStore, name: str, limits: ImportLimits
             job.rows = read.data_rows
         with _import_lock:
             job.start()
-            return import_table(read, name, store, limits=limits, progress=job.progress).as_dict()
+            return import_table(read, name, store, limits=limits, progress=job.progress,
+                                provenance=provenance, digest=digest).as_dict()
 
     try:
         job = _jobs(request, limits).submit(name, table.data_rows if table else None, work)

@@ -302,8 +302,13 @@ def _records(gdf: gpd.GeoDataFrame) -> list[dict]:
 
 
 def import_table(table: Table, filename: str, store, *, gazetteer_dir: Path | None = None,
-                 limits: ImportLimits | None = None, progress: Progress | None = None) -> ImportReport:
-    """Check, locate, join and commit a table read by :func:`~.table.read_table`."""
+                 limits: ImportLimits | None = None, progress: Progress | None = None,
+                 provenance=None, digest: str | None = None) -> ImportReport:
+    """Check, locate, join and commit a table read by :func:`~.table.read_table`.
+
+    ``provenance`` (:class:`planmap.audit.provenance.ImportProvenance`) stamps the account and the
+    file's SHA-256 (``digest``, taken from the bytes received) on the rows and appends the
+    import's audit record in the same transaction as the rows."""
     limits = limits or ImportLimits.from_env()
     name = clean_filename(filename)
     origin = upload_origin(name)
@@ -312,9 +317,11 @@ def import_table(table: Table, filename: str, store, *, gazetteer_dir: Path | No
     gaz = from_layers(gazetteer_dir or SOURCES_DIR / "gazetteer", layers)
     good = parse_rows(table, gaz, report, progress)
     gdf = to_features(good, origin, layers, report)
+    if provenance is not None:
+        gdf = provenance.stamp(gdf, digest or "", origin)
     records = _records(gdf) if len(gdf) else []
     with store.writing():  # readers keep the old layer, without re-reading the file, until the swap
-        new = _commit(store, records, report)
+        new = _commit(store, records, report, provenance)
     report.imported = len(new)
     for r in new:
         report.loc_quality[r["loc_quality"]] = report.loc_quality.get(r["loc_quality"], 0) + 1
@@ -322,7 +329,7 @@ def import_table(table: Table, filename: str, store, *, gazetteer_dir: Path | No
     return report
 
 
-def _commit(store, records: list[dict], report: ImportReport) -> list[dict]:
+def _commit(store, records: list[dict], report: ImportReport, provenance=None) -> list[dict]:
     """Insert the records not already present, all or none; reload the layer if any were new."""
     con = gpkg_write.connect(store.path)
     try:
@@ -336,6 +343,8 @@ def _commit(store, records: list[dict], report: ImportReport) -> list[dict]:
             keys.add(r["import_key"])
             new.append(r)
         gpkg_write.insert_features(con, "projects", new)
+        if provenance is not None:
+            provenance.record(con, store.path, "projects", new)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -348,7 +357,8 @@ def _commit(store, records: list[dict], report: ImportReport) -> list[dict]:
 
 
 def import_projects(data: bytes, filename: str, store, gazetteer_dir: Path | None = None, *,
-                    limits: ImportLimits | None = None, progress: Progress | None = None) -> ImportReport:
+                    limits: ImportLimits | None = None, progress: Progress | None = None,
+                    provenance=None) -> ImportReport:
     """Read, check, locate, join and commit one file; refresh the store's `projects` layer.
 
     Raises :class:`~.table.TableError` (a 4xx) when the file as a whole cannot be read or is past
@@ -358,7 +368,12 @@ def import_projects(data: bytes, filename: str, store, gazetteer_dir: Path | Non
     name = clean_filename(filename)
     table = read_table(data, name, limits)
     return import_table(table, name, store, gazetteer_dir=gazetteer_dir, limits=limits,
-                        progress=progress)
+                        progress=progress, provenance=provenance, digest=file_digest(data))
+
+
+def file_digest(data: bytes) -> str:
+    """The SHA-256 of the bytes received: what an import's provenance names, not a client's word."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def format_report(report: ImportReport) -> str:

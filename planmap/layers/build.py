@@ -109,8 +109,11 @@ def _recompute(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf
 
 
-def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> None:
-    """Write all layers to ``path`` atomically (a temp file renamed into place)."""
+def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path, before_swap=None) -> None:
+    """Write all layers to ``path`` atomically (a temp file renamed into place).
+
+    ``before_swap(tmp, path)``, when given, runs on the finished temp file before the rename
+    (the CLI carries the accounts and the audit trail over and records the build there)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix=".gpkg", dir=path.parent)
     os.close(fd)
@@ -120,6 +123,8 @@ def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> None:
             out = gdf.copy()
             out.index.name = "fid"
             out.reset_index().to_file(tmp, layer=layer_id, driver="GPKG", engine="pyogrio")
+        if before_swap is not None:
+            before_swap(Path(tmp), path)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -127,11 +132,11 @@ def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> None:
 
 
 def build(output: Path = DEFAULT_GPKG, sources: Path = SOURCES_DIR,
-          replacements: dict[str, Path] | None = None, log=print) -> Path:
+          replacements: dict[str, Path] | None = None, log=print, before_swap=None) -> Path:
     t0 = time.perf_counter()
     log(f"building {output}")
     layers = build_layers(sources, replacements, log=log)
-    write_gpkg(layers, output)
+    write_gpkg(layers, output, before_swap)
     log(f"wrote {len(layers)} layers to {output} ({output.stat().st_size / 1e6:.2f} MB) "
         f"in {time.perf_counter() - t0:.1f} s")
     return output

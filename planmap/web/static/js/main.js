@@ -16,6 +16,7 @@ import {enableTheme} from 'planmap/theme.js';
 import {enableSiting} from 'planmap/siting.js';
 import {enablePrint} from 'planmap/print.js';
 import {enablePermalink, parseHash} from 'planmap/permalink.js';
+import {enableEditing} from 'planmap/edit.js';
 
 function createContext(map, cfg) {
   const handlers = {};
@@ -96,6 +97,7 @@ export function init(map, cfg) {
   tools(ctx);
   enableSiting(ctx);
   enablePrint(ctx);
+  enableEditing(ctx, showFeature);  // editors: fields, point and history of a project
   if (hash.view) map.setView([hash.view[1], hash.view[2]], hash.view[0]); else map.fitBounds(cfg.bounds);
   refineOnZoom(ctx);
   ctx.placeLabels();
