@@ -94,7 +94,8 @@ def test_any_rows_are_a_4xx_or_a_report_that_accounts_for_every_row(client, tabl
         assert body["imported"] + body["already_present"] + body["bad_rows"] == body["rows"]
         assert all(2 <= p["row"] <= len(table) + 1 for p in body["problems"])
         gdf = client.app.state.store.get("projects").gdf
-        stored = gdf[gdf["origin"] == name]
+        stored = gdf[gdf["origin"] == body["origin"]]
+        assert body["imported"] == 0 or body["origin"].startswith(name + " · sha256:")
         assert len(stored) == body["imported"]
         names = {row[0] for row in non_blank if row}
         for got in stored["name"]:

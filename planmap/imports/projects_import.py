@@ -319,6 +319,8 @@ def import_table(table: Table, filename: str, store, *, gazetteer_dir: Path | No
     gdf = to_features(good, origin, layers, report)
     if provenance is not None:
         gdf = provenance.stamp(gdf, digest or "", origin)
+        if len(gdf):
+            report.origin = str(gdf["origin"].iloc[0])  # what the rows now say: name, hash, account
     records = _records(gdf) if len(gdf) else []
     with store.writing():  # readers keep the old layer, without re-reading the file, until the swap
         new = _commit(store, records, report, provenance)
