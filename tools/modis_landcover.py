@@ -70,7 +70,7 @@ def main() -> int:
             win = rasterio.windows.Window(col0, row0, int(np.ceil(win.col_off + win.width)) - col0,
                                           int(np.ceil(win.row_off + win.height)) - row0)
             data = src.read(1, window=win)
-            left, top = src.window_transform(win) * (0, 0)
+            left, top = src.window_transform(win) @ (0, 0)
             nodata = src.nodata
         profile = {"driver": "GTiff", "width": data.shape[1], "height": data.shape[0], "count": 1,
                    "dtype": "uint8", "crs": "EPSG:4326", "nodata": nodata,

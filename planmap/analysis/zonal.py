@@ -95,7 +95,7 @@ def _row_areas(ds, win: Window, to_metric: Transformer) -> np.ndarray:
     corners = [(c, rows), (c + 1, rows), (c + 1, rows + 1), (c, rows + 1)]
     xs, ys = [], []
     for col, row in corners:
-        x, y = t * (np.full_like(row, col), row)
+        x, y = t @ (np.full_like(row, col), row)
         mx, my = to_metric.transform(x, y)
         xs.append(np.asarray(mx))
         ys.append(np.asarray(my))
@@ -117,13 +117,13 @@ def _coverage(ds, win: Window, zone: Geometry) -> tuple[np.ndarray, np.ndarray]:
     frac = np.where(inside & ~edge, 1.0, 0.0)
     rr, cc = np.nonzero(edge)
     if rr.size:
-        x0, y0 = wt * (cc, rr)
-        x1, y1 = wt * (cc + 1, rr + 1)
+        x0, y0 = wt @ (cc, rr)
+        x1, y1 = wt @ (cc + 1, rr + 1)
         cells = shapely.box(np.minimum(x0, x1), np.minimum(y0, y1), np.maximum(x0, x1),
                             np.maximum(y0, y1))
         # Intersect with the zone cut to this window: far fewer vertices per intersection.
-        wx0, wy0 = wt * (0, 0)
-        wx1, wy1 = wt * (win.width, win.height)
+        wx0, wy0 = wt @ (0, 0)
+        wx1, wy1 = wt @ (win.width, win.height)
         part = shapely.clip_by_rect(zone, min(wx0, wx1), min(wy0, wy1), max(wx0, wx1), max(wy0, wy1))
         shapely.prepare(part)
         cell_area = shapely.area(cells)

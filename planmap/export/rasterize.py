@@ -78,8 +78,8 @@ def rasterize_layer(layer: Layer, res: float) -> bytes:
                 for c in range(0, width, WINDOW):
                     win = Window(c, r, min(WINDOW, width - c), min(WINDOW, height - r))
                     wt = dst.window_transform(win)
-                    x0, y1 = wt * (0, 0)
-                    x1, y0 = wt * (win.width, win.height)
+                    x0, y1 = wt @ (0, 0)
+                    x1, y0 = wt @ (win.width, win.height)
                     hits = tree.query(shapely.box(x0, y0, x1, y1), predicate="intersects")
                     shape = (int(win.height), int(win.width))
                     if len(hits) == 0:

@@ -150,7 +150,7 @@ def cell_size_m(ds) -> float:
     """The side of the raster's central cell in metres, measured in EPSG:4548."""
     t = ds.transform
     col, row = ds.width / 2, ds.height / 2
-    xs = [t * (col, row), t * (col + 1, row), t * (col + 1, row + 1), t * (col, row + 1)]
+    xs = [t @ (col, row), t @ (col + 1, row), t @ (col + 1, row + 1), t @ (col, row + 1)]
     tr = Transformer.from_crs(ds.crs, AREA_CRS, always_xy=True)
     px, py = tr.transform([p[0] for p in xs], [p[1] for p in xs])
     area = 0.5 * abs(sum(px[i] * py[(i + 1) % 4] - px[(i + 1) % 4] * py[i] for i in range(4)))
