@@ -226,3 +226,12 @@ def test_a_class_file_that_does_not_parse_is_refused_by_the_command(tmp_path, tr
     good = main(["raster", "add", str(truth["t32650"]), "--id", "mine", "--classes", "clcd",
                  "--data", str(tmp_path / "p.gpkg")])
     assert good == 0 and (tmp_path / "p.rasters" / "mine.tif").is_file()
+
+
+def test_the_siting_report_gives_the_sites_land_cover_mix(rclient, client):
+    site = {"type": "Polygon", "coordinates": [[[117.40, 39.00], [117.45, 39.00], [117.45, 39.05],
+                                                [117.40, 39.00]]]}
+    mix = client.post("/analysis/siting", json=site).json()["land_cover"]
+    assert mix["raster"]["id"] == "modis_igbp_2019" and mix["judgeable"] is False
+    assert "cannot be judged" in mix["warnings"][0]
+    assert sum(c["share"] for c in mix["classes"]) == pytest.approx(1, abs=1e-4)

@@ -234,3 +234,14 @@ def zonal_layer(info: RasterInfo, features: list[tuple[Any, str | None, Geometry
         rows = [{"id": fid, "name": name, **zonal(info, geom, ds)} for fid, name, geom in features]
     return {"raster": raster_summary(info), "cell_rule": CELL_RULE,
             "resolution_rule": resolution_rule(), "features": rows}
+
+
+def site_land_cover(info: RasterInfo | None, site_wgs84: Geometry) -> dict[str, Any] | None:
+    """The land-cover mix of a siting check's site on the default raster (None: no raster).
+
+    The same numbers as ``POST /analysis/zonal``; on the coarse default raster a site of a few
+    hectares lies inside one or two cells, and the answer says it cannot be judged.
+    """
+    if info is None:
+        return None
+    return {"raster": raster_summary(info), "cell_rule": CELL_RULE, **zonal(info, site_wgs84)}

@@ -43,6 +43,11 @@ def get_catalog(request: Request, store: Store) -> RasterCatalog:
 
 
 Catalog = Annotated[RasterCatalog, Depends(get_catalog)]
+
+
+def default_raster(request: Request) -> RasterInfo | None:
+    """The raster the siting report reads its land-cover mix from (None when there is none)."""
+    return get_catalog(request, request.app.state.store).default()
 RasterParam = Annotated[str | None, Query(description="A raster id from /rasters (default: the "
                                                       "embedded MODIS 2019 land cover)")]
 
