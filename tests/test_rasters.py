@@ -235,3 +235,19 @@ def test_the_siting_report_gives_the_sites_land_cover_mix(rclient, client):
     assert mix["raster"]["id"] == "modis_igbp_2019" and mix["judgeable"] is False
     assert "cannot be judged" in mix["warnings"][0]
     assert sum(c["share"] for c in mix["classes"]) == pytest.approx(1, abs=1e-4)
+
+
+def test_the_board_is_a_sheet_in_the_exports(client, tmp_path):
+    from openpyxl import load_workbook
+
+    r = client.get("/export/indicators.xlsx")
+    assert r.status_code == 200, r.text
+    (tmp_path / "t.xlsx").write_bytes(r.content)
+    wb = load_workbook(tmp_path / "t.xlsx")
+    rows = list(wb["targets"].values)
+    header, body = rows[0], {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
+    assert "source" in header and body["level1_forest"]["status"] == "cannot be judged"
+    assert body["natural_shoreline"]["measured"] is None  # empty cell, not 0
+    assert "MCD12C1" in str(list(wb["about"].values))
+    assert client.get("/export/indicators.csv").text.lstrip("\ufeff").startswith("id,title_zh")
+    assert client.get("/export/indicators.pdf").status_code == 404

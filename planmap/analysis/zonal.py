@@ -42,6 +42,9 @@ from ..rasters.catalog import RasterInfo
 from ..rasters.classes import ClassScheme
 
 WINDOW = 1024
+# GDAL keeps decoded blocks in a cache of 5 % of RAM by default; a zone is read once, window by
+# window, so a small cache costs nothing and keeps memory bounded on a large raster.
+GDAL_CACHE_MB = 64
 MIN_FULL_CELLS = 100
 GROUP_SHARES = ("blue", "green", "blue_green", "forest", "built")
 CELL_RULE = ("fractional coverage: each cell counts by the exact share of its area inside the "
@@ -212,6 +215,8 @@ def zonal(info: RasterInfo, zone_wgs84: Geometry, ds=None) -> dict[str, Any]:
     scheme = info.scheme
     own = ds is None
     if own:
+        env = rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB)
+        env.__enter__()
         ds = rasterio.open(info.path)
     try:
         nodata = set(scheme.nodata)
@@ -222,6 +227,7 @@ def zonal(info: RasterInfo, zone_wgs84: Geometry, ds=None) -> dict[str, Any]:
     finally:
         if own:
             ds.close()
+            env.__exit__(None, None, None)
     zone_km2 = area_km2(zone_wgs84)
     out = _shares(tally, scheme)
     covered = out["classified_km2"] + tally.nodata_m2 / 1e6
@@ -253,7 +259,7 @@ def raster_summary(info: RasterInfo) -> dict[str, Any]:
 
 def zonal_layer(info: RasterInfo, features: list[tuple[Any, str | None, Geometry]]) -> dict[str, Any]:
     """Zonal statistics for each (id, name, WGS84 polygon); the raster is opened once."""
-    with rasterio.open(info.path) as ds:
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), rasterio.open(info.path) as ds:
         rows = [{"id": fid, "name": name, **zonal(info, geom, ds)} for fid, name, geom in features]
     return {"raster": raster_summary(info), "cell_rule": CELL_RULE,
             "resolution_rule": resolution_rule(), "features": rows}

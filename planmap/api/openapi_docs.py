@@ -215,6 +215,11 @@ OPERATIONS.update({
             "the measured value (null when unknown), the data used and its resolution, and "
             "`met`, `not_met` or `cannot_judge` with the reason. `f=csv` is the same as a sheet."),
         "parameters": {"raster": _RASTER, "f": (None, "json")}},
+    ("/export/indicators.{suffix}", "get"): {
+        "description": ("The planning-targets board (as /indicators) as a sheet: `indicators.csv` "
+                        "or `indicators.xlsx` (a `targets` sheet and an `about` sheet with the "
+                        "raster's source and the cell and resolution rules)."),
+        "parameters": {"suffix": (None, "xlsx"), "raster": _RASTER}},
     ("/export/{layer_id}.tif", "get"): {
         "description": (
             "A vector layer rasterised to a Cloud-Optimised GeoTIFF in EPSG:4548 on a `res`-metre "

@@ -33,6 +33,20 @@ router = APIRouter(tags=["Rasters"])
 Store = Annotated[LayerStore, Depends(get_store)]
 MAX_ZONES = 200
 COG = "image/tiff; application=geotiff; profile=cloud-optimized"
+_PROBLEM = {"application/problem+json": {"schema": {
+    "type": "object", "required": ["status", "detail"],
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                   "status": {"type": "integer"}, "detail": {"type": "string"}}}}}
+
+
+def _answers(*media: str) -> dict:
+    """What a route documents in /api: its 200 media types and its problem answers."""
+    return {200: {"description": "OK", "content": {m: {"schema": {}} for m in media}},
+            400: {"description": "Bad request (the detail says what to change)", "content": _PROBLEM},
+            404: {"description": "Unknown raster or layer", "content": _PROBLEM},
+            413: {"description": "Body too large", "content": _PROBLEM},
+            415: {"description": "Not a raster", "content": _PROBLEM},
+            422: {"description": "Unusable input (the detail names the problem)", "content": _PROBLEM}}
 
 
 def get_catalog(request: Request, store: Store) -> RasterCatalog:
@@ -76,7 +90,8 @@ def _links(request: Request, info: RasterInfo) -> list[dict]:
              "href": f"{base}/rasters/{info.id}/tiles/WebMercatorQuad/{{tileMatrix}}/{{tileRow}}/{{tileCol}}.png"}]
 
 
-@router.get("/rasters", summary="The registered land-cover rasters")
+@router.get("/rasters", response_class=Response,
+            responses=_answers("application/json"), summary="The registered land-cover rasters")
 def list_rasters(request: Request, cat: Catalog) -> Response:
     rasters = cat.all()
     default = cat.default()
@@ -85,13 +100,16 @@ def list_rasters(request: Request, cat: Catalog) -> Response:
                                       for i in rasters.values()]})
 
 
-@router.get("/rasters/{raster_id}.tif", summary="Download a raster (Cloud-Optimised GeoTIFF)")
+@router.get("/rasters/{raster_id}.tif", response_class=Response,
+            responses=_answers(COG), summary="Download a raster (Cloud-Optimised GeoTIFF)")
 def download_raster(raster_id: str, cat: Catalog) -> Response:
     info = _raster(cat, raster_id)
     return FileResponse(info.path, media_type=COG, filename=f"{info.id}.tif")
 
 
-@router.get("/rasters/{raster_id}", summary="One raster: CRS, resolution, extent, classes, source")
+@router.get("/rasters/{raster_id}", response_class=Response,
+            responses=_answers("application/json"),
+            summary="One raster: CRS, resolution, extent, classes, source")
 def describe_raster(raster_id: str, request: Request, cat: Catalog) -> Response:
     info = _raster(cat, raster_id)
     return json_response({**info.describe(), "links": _links(request, info)})
@@ -103,6 +121,7 @@ def _tile(rid: str, version: int, z: int, x: int, y: int, info: RasterInfo) -> b
 
 
 @router.get("/rasters/{raster_id}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}.png",
+            response_class=Response, responses=_answers("image/png"),
             summary="A PNG map tile of a raster, coloured by its classes")
 def raster_tile(raster_id: str, cat: Catalog,
                 tileMatrix: Annotated[int, PathParam(description="Zoom level, 0-18")],
@@ -143,7 +162,9 @@ def _zonal_cached(rid: str, version: int, etag: str, layer_id: str, ids: str | N
     return zonal_layer(info, _layer_zones(store, layer_id, ids))
 
 
-@router.get("/analysis/zonal", summary="Land-cover class areas and shares per feature of a layer")
+@router.get("/analysis/zonal", response_class=Response,
+            responses=_answers("application/json"),
+            summary="Land-cover class areas and shares per feature of a layer")
 def zonal_get(store: Store, cat: Catalog, layer: Annotated[str, Query(description="A polygon layer id")],
               raster: RasterParam = None,
               ids: Annotated[str | None, Query(description="Comma-separated feature ids (default: all)")] = None,
@@ -154,7 +175,9 @@ def zonal_get(store: Store, cat: Catalog, layer: Annotated[str, Query(descriptio
     return json_response({"layer": layer, **out})
 
 
-@router.post("/analysis/zonal", summary="Land-cover class areas and shares inside a GeoJSON polygon")
+@router.post("/analysis/zonal", response_class=Response,
+             responses=_answers("application/json"),
+             summary="Land-cover class areas and shares inside a GeoJSON polygon")
 async def zonal_post(request: Request, cat: Catalog, raster: RasterParam = None,
                      crs: Annotated[str | None, Query(description="CRS of the body")] = None,
                      coord_sys: Annotated[str | None, Query(description="wgs84 (default), gcj02 or bd09")] = None,
@@ -175,21 +198,53 @@ def _board_cached(rid: str | None, version: int, etag: str, info: RasterInfo | N
     return board(store, info)
 
 
+SHEET_COLUMNS = ["id", "title_zh", "title_en", "target", "op", "unit", "year", "measured",
+                 "status", "status_zh", "reason", "source", "quote", "data", "resolution_m"]
+
+
+def _board_rows(doc: dict) -> list[list]:
+    """The board as rows of a sheet; an unknown measurement stays empty, never 0."""
+    rows = []
+    for r in doc["targets"]:
+        data = r.get("data") or {}
+        rows.append([r["id"], r["title_zh"], r["title_en"], r["target"], r["op"], r["unit"],
+                     r["year"], r["measured"], r["status_en"], r["status_zh"], r["reason"],
+                     r["source"], r["quote"], data.get("title") or data.get("layer"),
+                     data.get("res_m")])
+    return rows
+
+
 def _board_csv(doc: dict) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["id", "title_zh", "title_en", "target", "op", "unit", "year", "measured", "status",
-                "reason", "source", "quote", "data", "resolution_m"])
-    for r in doc["targets"]:
-        data = r.get("data") or {}
-        w.writerow([r["id"], r["title_zh"], r["title_en"], r["target"], r["op"], r["unit"],
-                    r["year"], "" if r["measured"] is None else r["measured"], r["status_en"],
-                    r["reason"] or "", r["source"], r["quote"],
-                    data.get("title") or data.get("layer") or "", data.get("res_m") or ""])
+    w.writerow(SHEET_COLUMNS)
+    for row in _board_rows(doc):
+        w.writerow(["" if v is None else v for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-@router.get("/indicators", summary="The planning-targets board: each target beside the measured value")
+def _board_xlsx(doc: dict) -> bytes:
+    from openpyxl import Workbook  # noqa: PLC0415
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("targets")
+    ws.append(SHEET_COLUMNS)
+    for row in _board_rows(doc):
+        ws.append(row)
+    about = wb.create_sheet("about")
+    raster = doc.get("raster") or {}
+    for k in ("title", "source", "licence", "year", "crs", "res_m"):
+        about.append([f"raster {k}", raster.get(k)])
+    about.append(["cell rule", doc["cell_rule"]])
+    about.append(["resolution rule", doc["resolution_rule"]])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+@router.get("/indicators", response_class=Response,
+            responses=_answers("application/json", "text/csv"),
+            summary="The planning-targets board: each target beside the measured value")
 def indicators(store: Store, cat: Catalog, raster: RasterParam = None,
                f: Annotated[str | None, Query(description="json (default) or csv (a sheet)")] = None,
                ) -> Response:
@@ -203,12 +258,30 @@ def indicators(store: Store, cat: Catalog, raster: RasterParam = None,
     return json_response(doc)
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/export/indicators.{suffix}", response_class=Response,
+            responses=_answers("text/csv", XLSX),
+            summary="The planning-targets board as a sheet (CSV or XLSX)")
+def export_indicators(suffix: Annotated[str, PathParam(description="csv or xlsx")], store: Store,
+                      cat: Catalog, raster: RasterParam = None) -> Response:
+    if suffix not in ("csv", "xlsx"):
+        raise ProblemError(404, f"no export indicators.{suffix}; ask for indicators.csv or indicators.xlsx")
+    info = _raster(cat, raster) if raster or cat.default() else None
+    doc = _board_cached(info.id if info else None, _version(info) if info else 0, store.etag, info, store)
+    data, media = (_board_csv(doc), "text/csv; charset=utf-8") if suffix == "csv" else (_board_xlsx(doc), XLSX)
+    return Response(data, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="indicators.{suffix}"'})
+
+
 @lru_cache(maxsize=16)
 def _tif_cached(etag: str, layer_id: str, res: float, store: LayerStore) -> bytes:
     return rasterize_layer(store.get(layer_id), res)
 
 
-@router.get("/export/{layer_id}.tif", summary="A vector layer rasterised to a COG in EPSG:4548")
+@router.get("/export/{layer_id}.tif", response_class=Response,
+            responses=_answers(COG), summary="A vector layer rasterised to a COG in EPSG:4548")
 def export_tif(layer_id: str, store: Store,
                res: Annotated[float, Query(description="Cell size in metres (1-10,000)")] = 100.0,
                ) -> Response:

@@ -205,8 +205,10 @@ def write_cog(src, dst: Path) -> None:
     """
     from rasterio.shutil import copy as rio_copy  # noqa: PLC0415
 
-    rio_copy(src, str(dst), driver="COG", COMPRESS="DEFLATE", BLOCKSIZE=512,
-             OVERVIEW_RESAMPLING="NEAREST", BIGTIFF="IF_SAFER")
+    # GDAL's block cache defaults to 5 % of RAM; 256 MB keeps a large copy's memory bounded.
+    with rasterio.Env(GDAL_CACHEMAX=256):
+        rio_copy(src, str(dst), driver="COG", COMPRESS="DEFLATE", BLOCKSIZE=512,
+                 OVERVIEW_RESAMPLING="NEAREST", BIGTIFF="IF_SAFER")
 
 
 def add_raster(path: Path, rid: str, scheme: ClassScheme, out_dir: Path, *,
