@@ -25,3 +25,10 @@ def test_a_planner_shows_land_cover_with_its_legend_and_reads_the_board(page, li
     assert page.locator("#pm-board tr[data-target]").count() >= 7
     assert page.errors == []
     page.screenshot(path=str(artifacts / "map_rasters_board.png"))
+
+
+def test_over_the_amap_basemap_the_land_cover_is_not_drawn_misplaced(page, live_server):  # noqa: F811
+    _open(page, f"{live_server}/map?basemap=amap")
+    page.wait_for_selector("#pm-rasters a#pm-board-open", timeout=10000)
+    assert "GCJ-02" in page.locator("#pm-rasters").inner_text()
+    assert page.locator("#pm-raster-select").count() == 0

@@ -7,10 +7,10 @@ import {esc} from 'planmap/util.js';
 const WORDS = {
   zh: {title: '土地覆盖', off: '不显示', board: '规划指标核查', target: '目标', measured: '实测',
        data: '数据', source: '出处', close: '关闭', cells: '像元约', loading: '加载中…',
-       failed: '无法加载：', status: {met: '达标', not_met: '未达标', cannot_judge: '无法判断'}},
+       failed: '无法加载：', gcj: '高德底图（GCJ-02）下不叠加土地覆盖瓦片：瓦片为 WGS84，会偏移约 500 米。', status: {met: '达标', not_met: '未达标', cannot_judge: '无法判断'}},
   en: {title: 'Land cover', off: 'off', board: 'Planning targets', target: 'target', measured: 'measured',
        data: 'data', source: 'source', close: 'close', cells: 'cells about', loading: 'loading…',
-       failed: 'could not load: ', status: {met: 'met', not_met: 'not met', cannot_judge: 'cannot be judged'}},
+       failed: 'could not load: ', gcj: 'Not drawn over the AMap basemap (GCJ-02): the tiles are WGS84 and would sit about 500 m off.', status: {met: 'met', not_met: 'not met', cannot_judge: 'cannot be judged'}},
 };
 const STATUS_COLOR = {met: '#27ae60', not_met: '#c0392b', cannot_judge: '#7f8c8d'};
 
@@ -59,7 +59,15 @@ export function enableRasters(ctx) {
     render();
   }
 
+  const shifted = cfg.coord_sys === 'gcj02';  // overlays shifted for AMap; raster tiles are not
+
   function render() {
+    if (shifted) {
+      root.innerHTML = '<b>' + esc(W.title) + '</b><div class="pm-muted">' + esc(W.gcj) +
+        '</div><div style="margin-top:4px"><a href="#" id="pm-board-open">' + esc(W.board) + '</a></div>';
+      root.querySelector('#pm-board-open').addEventListener('click', (e) => { e.preventDefault(); openBoard(); });
+      return;
+    }
     const options = ['<option value="">' + esc(W.off) + '</option>'].concat(state.rasters.map((r) =>
       '<option value="' + esc(r.id) + '"' + (state.current && state.current.id === r.id ? ' selected' : '') + '>' +
       esc(r.title || r.id) + '</option>')).join('');
