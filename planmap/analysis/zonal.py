@@ -86,9 +86,12 @@ def _windows(ds, bounds: tuple[float, float, float, float]) -> Iterator[Window]:
     row0 = max(0, int(np.floor(win.row_off)))
     col1 = min(ds.width, int(np.ceil(win.col_off + win.width)))
     row1 = min(ds.height, int(np.ceil(win.row_off + win.height)))
-    for r in range(row0, row1, WINDOW):
-        for c in range(col0, col1, WINDOW):
-            yield Window(c, r, min(WINDOW, col1 - c), min(WINDOW, row1 - r))
+    # Aligned to multiples of WINDOW (itself a multiple of the COG's 512-cell blocks), so no
+    # block is decoded twice by neighbouring windows.
+    for r in range(row0 - row0 % WINDOW, row1, WINDOW):
+        for c in range(col0 - col0 % WINDOW, col1, WINDOW):
+            r0, c0 = max(r, row0), max(c, col0)
+            yield Window(c0, r0, min(c + WINDOW, col1) - c0, min(r + WINDOW, row1) - r0)
 
 
 def _row_areas(ds, win: Window, to_metric: Transformer) -> np.ndarray:
@@ -132,14 +135,25 @@ def _edge_fractions(wt, rr: np.ndarray, cc: np.ndarray, zone: Geometry) -> np.nd
     pieces = np.array(
         [shapely.clip_by_rect(zone, min(a, c), min(b, d), max(a, c), max(b, d))
          for a, b, c, d in zip(ax0.tolist(), ay0.tolist(), ax1.tolist(), ay1.tolist())], dtype=object)
-    inter = shapely.intersection(cells, pieces[inverse.ravel()])
-    return np.clip(shapely.area(inter) / shapely.area(cells), 0, 1)
+    # Rectangle clipping per cell is 2-3x faster than GEOS's general overlay (same areas).
+    bx0, by0 = np.minimum(x0, x1).tolist(), np.minimum(y0, y1).tolist()
+    bx1, by1 = np.maximum(x0, x1).tolist(), np.maximum(y0, y1).tolist()
+    inside = np.array([shapely.area(shapely.clip_by_rect(p, a, b, c, d)) for p, a, b, c, d
+                       in zip(pieces[inverse.ravel()], bx0, by0, bx1, by1)])
+    return np.clip(inside / shapely.area(cells), 0, 1)
 
 
 def _coverage(ds, win: Window, zone: Geometry) -> tuple[np.ndarray, np.ndarray]:
     """Fraction of each cell inside the zone, and a mask of the cells wholly inside."""
     wt = ds.window_transform(win)
     shape = (int(win.height), int(win.width))
+    # The zone cut to the window (one cell of margin): rasterize then walks a few hundred
+    # vertices, not every vertex of a district, in each window.
+    ax, ay = wt @ (-1, -1)
+    bx, by = wt @ (win.width + 1, win.height + 1)
+    zone = shapely.clip_by_rect(zone, min(ax, bx), min(ay, by), max(ax, bx), max(ay, by))
+    if zone.is_empty:
+        return np.zeros(shape), np.zeros(shape, bool)
     inside = rasterize([(zone, 1)], out_shape=shape, transform=wt, fill=0, dtype="uint8",
                        all_touched=False).astype(bool)
     edge = rasterize([(zone.boundary, 1)], out_shape=shape, transform=wt, fill=0,
