@@ -17,10 +17,9 @@ wholly inside it. With fewer, a handful of boundary cells and the one-class-per-
 move a share by tens of percentage points, so the answer carries ``judgeable: false`` and a
 warning that names the cell size.
 
-Why not exactextract: it computes the same fractional coverage, but a second compiled library
-for one loop that rasterio and shapely already do, and its Python API (0.3) reads the raster in
-the polygon's CRS only; here the zone is projected to the raster's CRS, so the grid is never
-resampled.
+Why not exactextract: it computes the same fractional coverage, but it is one more compiled
+extension (C++ on GEOS) for one loop that rasterio and shapely already do; the windows, the EPSG:4548 cell areas and the resolution rule would still be
+code here.
 """
 from __future__ import annotations
 
