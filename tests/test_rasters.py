@@ -251,3 +251,13 @@ def test_the_board_is_a_sheet_in_the_exports(client, tmp_path):
     assert "MCD12C1" in str(list(wb["about"].values))
     assert client.get("/export/indicators.csv").text.lstrip("\ufeff").startswith("id,title_zh")
     assert client.get("/export/indicators.pdf").status_code == 404
+
+
+def test_a_zone_outside_the_raster_gets_nulls_and_says_why(client):
+    shanghai = {"type": "Polygon", "coordinates": [[[121.4, 31.2], [121.5, 31.2], [121.5, 31.3],
+                                                    [121.4, 31.2]]]}
+    r = client.post("/analysis/zonal", json=shanghai)
+    assert r.status_code == 200, r.text
+    row = r.json()["features"][0]
+    assert row["forest_share"] is None and row["classes"] == [] and row["judgeable"] is False
+    assert any("the raster covers 0.00 of the zone" in w for w in row["warnings"])

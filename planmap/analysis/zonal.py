@@ -85,6 +85,8 @@ def _windows(ds, bounds: tuple[float, float, float, float]) -> Iterator[Window]:
     row0 = max(0, int(np.floor(win.row_off)))
     col1 = min(ds.width, int(np.ceil(win.col_off + win.width)))
     row1 = min(ds.height, int(np.ceil(win.row_off + win.height)))
+    if col0 >= col1 or row0 >= row1:  # the zone lies outside the raster
+        return
     # Aligned to multiples of WINDOW (itself a multiple of the COG's 512-cell blocks), so no
     # block is decoded twice by neighbouring windows.
     for r in range(row0 - row0 % WINDOW, row1, WINDOW):
