@@ -154,6 +154,8 @@ def parser() -> argparse.ArgumentParser:
 
     from .export.cli import add_subparser as add_export  # noqa: PLC0415
     add_export(sub)
+    from .rasters.cli import add_subparser as add_raster  # noqa: PLC0415
+    add_raster(sub)
     ip = sub.add_parser("import-projects", help="import a project list (CSV/XLSX) into the GeoPackage",
                         description="Add the rows of a project list to the projects layer and print "
                                     "a row-level report; importing the same file again adds nothing.")

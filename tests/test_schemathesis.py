@@ -18,7 +18,8 @@ schema = schemathesis.openapi.from_asgi("/api", _app)
 
 
 # Everything but /projects/import, which would write into the committed GeoPackage.
-@schema.include(path_regex=r"^/(conformance|collections.*|export.*|query/.*|analysis/siting|stats/projects)?$").parametrize()
+@schema.include(path_regex=r"^/(conformance|collections.*|export.*|query/.*|analysis/(siting|zonal)|"
+                          r"stats/projects|rasters.*|indicators)?$").parametrize()
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api(case):
     # no 5xx, and every answer matches the documented schema and content type. (405 answers

@@ -174,6 +174,60 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                 "type": "Feature", "properties": {"name": "示例项目用地"}, "geometry": _SITE}}})},
 }
 
+_RASTER = ("A raster id from /rasters; default: the embedded MODIS 2019 land cover "
+           "(0.05° cells, about 4.9 km: too coarse for most zones).", "modis_igbp_2019")
+# The land-cover raster routes (planmap/api/raster_routes.py).
+OPERATIONS.update({
+    ("/rasters", "get"): {"description": (
+        "Every registered land-cover raster: CRS, cell size (degrees or metres, and `res_m` in "
+        "metres), extent, class table with the blue/green/forest/built groups, source, year and "
+        "licence, with links to the COG and the PNG tiles.")},
+    ("/rasters/{raster_id}", "get"): {
+        "description": "One raster's description (as in /rasters).",
+        "parameters": {"raster_id": ("The raster's id.", "modis_igbp_2019")}},
+    ("/rasters/{raster_id}.tif", "get"): {
+        "description": ("The raster as a Cloud-Optimised GeoTIFF on its own grid and CRS (GDAL "
+                        "and QGIS open it directly, also by HTTP range requests)."),
+        "parameters": {"raster_id": ("The raster's id.", "modis_igbp_2019")}},
+    ("/rasters/{raster_id}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}.png", "get"): {
+        "description": ("A 256-pixel PNG tile in WebMercatorQuad, warped with nearest neighbour "
+                        "and coloured by the class table; no data is transparent."),
+        "parameters": {"raster_id": ("The raster's id.", "modis_igbp_2019"),
+                       "tileMatrix": (None, 8), "tileRow": (None, 97), "tileCol": (None, 211)}},
+    ("/analysis/zonal", "get"): {
+        "description": (
+            "Per feature of a polygon layer: each land-cover class's area (km², EPSG:4548) and "
+            "share, and the blue, green, blue-green, forest and built shares. Cell rule: "
+            "fractional coverage (a cell counts by the share of its area inside the zone). A "
+            "zone with fewer than 100 cells wholly inside it is `judgeable: false`, with a "
+            "warning: its shares cannot be judged at that resolution."),
+        "parameters": {"layer": (None, "barrier_zones"), "raster": _RASTER, "ids": (None, "1")}},
+    ("/analysis/zonal", "post"): {
+        "description": ("The same statistics inside one GeoJSON polygon (the body), e.g. a "
+                        "planned site or a survey area."),
+        "parameters": {"raster": _RASTER},
+        "requestBody": _geojson_body({"zone": {"summary": "A polygon in the barrier", "value": _SITE}})},
+    ("/indicators", "get"): {
+        "description": (
+            "The planning-targets board: every quantitative target of the plan texts (blue-green "
+            "share of the barrier, forest cover of control zone 1, of 津南区 and of Tianjin, the "
+            "natural shoreline, the barrier and wetland areas) with its source line and quote, "
+            "the measured value (null when unknown), the data used and its resolution, and "
+            "`met`, `not_met` or `cannot_judge` with the reason. `f=csv` is the same as a sheet."),
+        "parameters": {"raster": _RASTER, "f": (None, "json")}},
+    ("/export/indicators.{suffix}", "get"): {
+        "description": ("The planning-targets board (as /indicators) as a sheet: `indicators.csv` "
+                        "or `indicators.xlsx` (a `targets` sheet and an `about` sheet with the "
+                        "raster's source and the cell and resolution rules)."),
+        "parameters": {"suffix": (None, "xlsx"), "raster": _RASTER}},
+    ("/export/{layer_id}.tif", "get"): {
+        "description": (
+            "A vector layer rasterised to a Cloud-Optimised GeoTIFF in EPSG:4548 on a `res`-metre "
+            "grid: polygons and lines burn their class value (barrier_zones: the level) or "
+            "feature id, points count per cell (projects.tif is a project-density grid)."),
+        "parameters": {"layer_id": ("A layer id.", "barrier_zones"), "res": (None, 500)}},
+})
+
 
 def _has_example(node: dict[str, Any]) -> bool:
     return "example" in node or "examples" in node or "example" in node.get("schema", {})

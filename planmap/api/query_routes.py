@@ -16,6 +16,7 @@ from shapely.geometry import mapping
 from ..analysis.input import MAX_BODY_BYTES, InputError, load_json, parse_geometry, parse_point
 from ..analysis.query import QueryEngine, engine_for
 from ..analysis.siting import QUALITY_ZH, VERDICT_ZH, check_site
+from ..analysis.zonal import site_land_cover
 from ..geo.crs import transform_geometry
 from ..geo.measure import to_metric
 from ..store import LayerStore
@@ -148,6 +149,8 @@ async def siting(request: Request, engine: Engine,
     doc = await _body(request)
     parsed = _checked(parse_geometry, doc, crs, coord_sys, polygon_only=True, repair_invalid=repair)
     report = check_site(engine, parsed.geometry, warnings=parsed.warnings)
+    from .raster_routes import default_raster  # noqa: PLC0415  (it imports this module)
+    report["land_cover"] = site_land_cover(default_raster(request), parsed.geometry)
     overlaps = report.pop("_geometries")
     report["site"].update({"crs": parsed.crs, "coord_sys": parsed.coord_sys,
                            "input_vertices": parsed.vertices})

@@ -98,6 +98,7 @@ export function init(map, cfg) {
   enableSiting(ctx);
   enablePrint(ctx);
   enableEditing(ctx, showFeature);  // editors: fields, point and history of a project
+  import('planmap/rasters.js').then((m) => m.enableRasters(ctx));  // land cover and the targets board
   if (hash.view) map.setView([hash.view[1], hash.view[2]], hash.view[0]); else map.fitBounds(cfg.bounds);
   refineOnZoom(ctx);
   ctx.placeLabels();

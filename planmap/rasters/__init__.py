@@ -1,0 +1,1 @@
+"""Land-cover rasters: class schemes, the catalog of registered COGs, PNG tiles."""
