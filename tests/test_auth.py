@@ -13,7 +13,6 @@ import threading
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import require_tool
 from planmap.api.app import create_app
 from planmap.auth import create_token
 from planmap.config import DEFAULT_GPKG
@@ -180,9 +179,7 @@ go();
 
 
 @pytest.mark.browser
-def test_a_cross_origin_no_cors_form_post_changes_nothing(tmp_path):
-    chromium = require_tool("/usr/bin/chromium", "the cross-site test drives a real browser")
-    from playwright.sync_api import sync_playwright
+def test_a_cross_origin_no_cors_form_post_changes_nothing(tmp_path, browser):
     import uvicorn
     import time
 
@@ -214,14 +211,13 @@ def test_a_cross_origin_no_cors_form_post_changes_nothing(tmp_path):
     evil = http.server.ThreadingHTTPServer(("127.0.0.2", 0), Quiet)
     threading.Thread(target=evil.serve_forever, daemon=True).start()
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium)
-            page = browser.new_page()
-            page.on("response", lambda r: seen.append((r.url, r.status)))
-            page.goto(f"http://127.0.0.2:{evil.server_address[1]}/index.html")
-            page.wait_for_function("document.title.startsWith('done')", timeout=15000)
-            title = page.title()
-            browser.close()
+        ctx = browser.new_context()
+        page = ctx.new_page()
+        page.on("response", lambda r: seen.append((r.url, r.status)))
+        page.goto(f"http://127.0.0.2:{evil.server_address[1]}/index.html")
+        page.wait_for_function("document.title.startsWith('done')", timeout=15000)
+        title = page.title()
+        ctx.close()
     finally:
         evil.shutdown()
         server.should_exit = True

@@ -2,6 +2,8 @@
 moves its point and restores an earlier version; each step is a change the server records."""
 from __future__ import annotations
 
+import contextlib
+
 import shutil
 import socket
 import threading
@@ -9,14 +11,12 @@ import time
 
 import pytest
 
-from conftest import require_tool
 from planmap.api.app import create_app
 from planmap.auth import create_token
 from planmap.config import DEFAULT_GPKG
 from planmap.store import LayerStore
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture()
@@ -39,17 +39,13 @@ def served(tmp_path):
     server.should_exit = True
 
 
-def test_an_editor_edits_moves_and_restores_a_project_on_the_map(served):
-    chromium = require_tool(CHROMIUM, "the map's editing tools run in a browser")
-    from playwright.sync_api import sync_playwright
-
+def test_an_editor_edits_moves_and_restores_a_project_on_the_map(served, browser):
     store, token, url = served
     gdf = store.get("projects").gdf
     fid = int(gdf.index[(gdf["loc_quality"] == "town")][0])
     original = gdf.loc[fid]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
+    with contextlib.closing(browser.new_context(viewport={"width": 1280, "height": 800})) as ctx:
+        page = ctx.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         asked: list[str] = []
@@ -85,7 +81,6 @@ def test_an_editor_edits_moves_and_restores_a_project_on_the_map(served):
         back = store.get("projects").gdf.loc[fid]
         assert back["period"] == original["period"] and back.geometry.equals(original.geometry)
         assert errors == []
-        browser.close()
     from planmap.audit import history
     assert [v["op"] for v in history(store.path, "projects", fid)] == [
         "original", "update", "update", "restore"]

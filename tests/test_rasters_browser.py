@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from test_map_browser import _open, browser, page  # noqa: F401  (fixtures)
+from test_map_browser import _open, page  # noqa: F401  (the page fixture; Chromium comes from conftest)
 
 pytestmark = pytest.mark.browser
 
