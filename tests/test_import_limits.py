@@ -3,6 +3,7 @@ server keeps answering; large lists run as jobs the client can poll."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import io
 import shutil
 import time
@@ -83,7 +84,9 @@ def test_a_streamed_body_is_cut_off_as_soon_as_it_passes_the_limit(monkeypatch):
         return await project_routes.read_upload(Request(scope, receive), limits)
 
     with pytest.raises(ProblemError) as exc:
-        asyncio.run(read())
+        # in its own thread: the session's Playwright keeps an event loop running in this one
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, read()).result()
     assert exc.value.status == 413
     limit_chunks = (1000 + project_routes.MULTIPART_OVERHEAD) // len(chunk) + 2
     assert len(sent) == limit_chunks  # of an endless body
