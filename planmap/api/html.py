@@ -7,11 +7,14 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from ..layers.registry import GEOM_QUALITY_ZH
+from ..web.safejson import script_json
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+_env.filters["tojson"] = lambda v: Markup(script_json(v))  # also escapes U+2028/2029
 _env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
 _env.globals["quality_zh"] = GEOM_QUALITY_ZH
 

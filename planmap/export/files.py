@@ -20,6 +20,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import shapely
 
@@ -83,6 +84,27 @@ def split_by_family(layer_id: str, declared: str, gdf: gpd.GeoDataFrame
     fam = np.where(shapely.is_missing(gdf.geometry.values), main, fam)  # null geometry: keep
     present = [f for f in ("polygon", "line", "point", "other") if (fam == f).any()]
     return [(layer_id if f == main else f"{layer_id}_{f}", f, gdf[fam == f]) for f in present]
+
+
+# A spreadsheet reads a cell starting with one of these as a formula (=HYPERLINK(…) that leaks
+# data, +cmd|… that runs a program, -1+1, @SUM(…)); tab and CR start one in some importers.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A copy in which every *text* cell that a spreadsheet would run as a formula starts with
+    an apostrophe (shown as text, OWASP's advice for CSV injection). Numbers stay numbers: a
+    float column's -1.5 is a value, not a formula, and is written unchanged."""
+    out = gdf.copy()
+    for col in out.columns:
+        if col == out.geometry.name or pd.api.types.is_numeric_dtype(out[col].dtype):
+            continue
+        values = out[col]
+        risky = values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS))
+        if risky.any():
+            out[col] = values.astype(object)
+            out.loc[risky, col] = "'" + values[risky].astype(str)
+    return out
 
 
 def _write(gdf: gpd.GeoDataFrame, path: Path, driver: str, layer: str, **opts) -> None:
@@ -152,8 +174,8 @@ def export_layer(layer: Layer, fmt: str, crs: CrsInfo, csv_geometry: str = "wkt"
             if csv_geometry == "xy" and not (_family(gdf.geometry.values) == "point").all():
                 raise ExportError(f"{spec.id} has {spec.geometry} geometries; lon/lat columns "
                                   "need points, so use geometry=wkt")
-            _write(gdf, out, "CSV", spec.id, GEOMETRY="AS_XY" if csv_geometry == "xy" else "AS_WKT",
-                   WRITE_BOM="YES")
+            _write(neutralise_formulas(gdf), out, "CSV", spec.id,
+                   GEOMETRY="AS_XY" if csv_geometry == "xy" else "AS_WKT", WRITE_BOM="YES")
         elif fmt == "kml":
             _write(gdf, out, "KML", spec.id, dataset_options={"NameField": "name"})
         elif fmt == "geojson":

@@ -20,6 +20,7 @@ from ..layers.registry import GEOM_QUALITY_ZH, LayerSpec
 from ..store import LayerStore
 from . import mapdata
 from .assets import MAP_CSS, MAP_JS, urls
+from .safejson import script_json
 
 BASEMAPS = ("osm", "tianditu", "amap", "none")
 LANGS = ("zh", "en")
@@ -117,8 +118,8 @@ PlanMap.init({{ this._parent.get_name() }}, {{ this.config }});
     def __init__(self, config: dict):
         super().__init__()
         self._name = "PlanMapApp"
-        # </script> can never appear: "/" is escaped inside JSON strings here.
-        self.config = json.dumps(config, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+        # No "<", ">" or "&" reaches the page: see planmap.web.safejson for why "</" is not enough.
+        self.config = script_json(config)
 
 
 def build_map(store: LayerStore, options: MapOptions = MapOptions()) -> folium.Map:
