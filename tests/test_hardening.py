@@ -190,3 +190,43 @@ def test_csv_export_neutralises_formulas_but_not_numbers(store):
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert [r["name"] for r in rows[:len(cells)]] == ["'" + c for c in cells[:-1]] + ["普通项目"]
     assert rows[0]["investment_yi"] == "-1.5"  # a real number stays a number
+
+
+# --- Bounded caches, absolute URLs not from the Host header -----------------------------------
+
+def test_host_header_never_reaches_links_or_the_map_page(client):
+    evil = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    doc = client.get("/", headers=evil).json()
+    assert all(link["href"].startswith("http://testserver/") for link in doc["links"])
+    page = client.get("/map", params={"layers": "districts"}, headers=evil).text
+    assert "evil.example" not in page
+
+
+def test_public_url_and_allow_listed_forwarded_host(client, monkeypatch):
+    monkeypatch.setattr(config, "ALLOWED_HOSTS", ("gis.example.org",))
+    doc = client.get("/", headers={"X-Forwarded-Host": "gis.example.org",
+                                   "X-Forwarded-Proto": "https"}).json()
+    assert doc["links"][0]["href"].startswith("https://gis.example.org/")
+    doc = client.get("/", headers={"X-Forwarded-Host": "other.example"}).json()
+    assert doc["links"][0]["href"].startswith("http://testserver/")
+    monkeypatch.setattr(config, "PUBLIC_URL", "https://planmap.example.gov.cn/planmap")
+    page = client.get("/map", params={"layers": "wetlands"}).text
+    assert "https://planmap.example.gov.cn/planmap/static/" in page
+    doc = client.get("/collections/wetlands/items", params={"limit": 1}).json()
+    assert all(link["href"].startswith("https://planmap.example.gov.cn/planmap/") for link in doc["links"])
+
+
+def test_map_cache_is_keyed_on_the_normalised_request_and_bounded_by_bytes(client, monkeypatch):
+    from planmap.web.routes import page_cache
+    page_cache.clear()
+    first = client.get("/map", params={"layers": "wetlands,districts"}).text
+    for spelling in ("districts,wetlands", " wetlands , districts,wetlands", "districts,,wetlands"):
+        assert client.get("/map", params={"layers": spelling}).text == first
+    assert len(page_cache) == 1
+    one_page = page_cache.bytes
+    monkeypatch.setattr(config, "MAP_CACHE_BYTES", int(one_page * 2.5))
+    for layers in ("wetlands", "districts", "eco_corridors", "wetlands,eco_corridors", "parks"):
+        assert client.get("/map", params={"layers": layers}).status_code == 200
+        assert page_cache.bytes <= config.MAP_CACHE_BYTES
+    assert 1 <= len(page_cache) < 5
+    page_cache.clear()

@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from ..layers.registry import GEOM_QUALITY_ZH
 from ..web.safejson import script_json
+from .urls import public_base_url
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
@@ -20,6 +21,6 @@ _env.globals["quality_zh"] = GEOM_QUALITY_ZH
 
 
 def render(template: str, request: Request, **ctx) -> HTMLResponse:
-    base = str(request.base_url).rstrip("/")
+    base = public_base_url(request)
     html = _env.get_template(template).render(base=base, **ctx)
     return HTMLResponse(html)
