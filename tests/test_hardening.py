@@ -230,3 +230,49 @@ def test_map_cache_is_keyed_on_the_normalised_request_and_bounded_by_bytes(clien
         assert page_cache.bytes <= config.MAP_CACHE_BYTES
     assert 1 <= len(page_cache) < 5
     page_cache.clear()
+
+
+# --- The process: SIGTERM stops it, even with a request hanging -------------------------------
+
+def test_sigterm_stops_the_server_despite_a_stalled_request(tmp_path):
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from planmap.config import DEFAULT_GPKG, REPO_DIR
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**__import__("os").environ, "PYTHONPATH": str(REPO_DIR), "PLANMAP_SHUTDOWN_GRACE_S": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "planmap.cli", "serve", "--data", str(DEFAULT_GPKG),
+                             "--port", str(port), "--log-level", "warning"],
+                            cwd=REPO_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/conformance", timeout=5).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("planmap serve did not start")
+        # A client that announces a body and never sends it keeps a request running forever.
+        stalled = socket.create_connection(("127.0.0.1", port))
+        stalled.sendall(b"POST /query/intersects HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        b"Content-Length: 100000\r\n\r\n{\"type\":")
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)  # a liveness bound, not a speed figure: it used to never exit
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            pytest.fail("planmap serve was still running 30 s after SIGTERM")
+        stalled.close()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        proc.stderr.close()
