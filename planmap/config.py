@@ -39,11 +39,16 @@ def _env_number(name: str, default: float, cast=int):
 #: Longest filter accepted, in characters (a 300-vertex polygon literal is about 9,000).
 FILTER_MAX_CHARS: int = _env_number("PLANMAP_FILTER_MAX_CHARS", 16_384)
 #: Deepest nesting: brackets in CQL2 text, levels of operators in the parsed tree. The CQL2
-#: parser recurses once per level and overflows its stack at about 1,500.
-FILTER_MAX_DEPTH: int = _env_number("PLANMAP_FILTER_MAX_DEPTH", 32)
+#: parser recurses once per level and overflows its stack at about 1,500; its backtracking
+#: doubles per level, which PLANMAP_FILTER_PARSE_TIMEOUT_S bounds.
+FILTER_MAX_DEPTH: int = _env_number("PLANMAP_FILTER_MAX_DEPTH", 16)
 #: Most operators (comparisons, AND/OR/NOT, LIKE, arithmetic signs …) in one CQL2-text filter;
 #: chained operators nest in the parser too, so they are bounded like brackets.
 FILTER_MAX_OPERATORS: int = _env_number("PLANMAP_FILTER_MAX_OPERATORS", 300)
+
+#: Seconds the CQL2 parser may take on one filter (it runs in a child process that is killed
+#: past this; its work doubles per nested bracket on text with an error inside).
+FILTER_PARSE_TIMEOUT_S: float = _env_number("PLANMAP_FILTER_PARSE_TIMEOUT_S", 1.0, float)
 
 # --- Time. ---------------------------------------------------------------------------------
 #: Seconds of work one request may take; past that, filter evaluation stops with a 503.

@@ -27,7 +27,6 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import cql2
 import orjson
 import geopandas as gpd
 import numpy as np
@@ -38,7 +37,7 @@ from shapely.geometry import box, shape
 from .. import config
 from ..geo.crs import CrsInfo, transform_geometry
 from ..layers.registry import LayerSpec
-from . import budget
+from . import budget, cql_parser
 from .errors import ProblemError
 
 GEOMETRY_PROPERTY = "geometry"
@@ -96,12 +95,11 @@ def parse_filter(text: str, lang: str | None, crs: CrsInfo, spec: LayerSpec) -> 
     else:
         check_json_bounds(text)
     try:
-        expr = cql2.parse_text(text) if lang == "cql2-text" else cql2.parse_json(text)
-    except (cql2.ParseError, ValueError) as exc:
+        tree = cql_parser.POOL.parse(lang, text)  # in a child process, with a time limit
+    except cql_parser.ParseSyntaxError as exc:
         raise _syntax_error(text, str(exc)) from None
-    except Exception as exc:  # the binding raises its own types for JSON problems
+    except cql_parser.ParseInvalid as exc:  # the binding's own refusals of JSON
         raise ProblemError(400, f"filter: not valid {lang}: {_first_line(str(exc))}") from None
-    tree = expr.to_json()
     _check_depth(tree, config.FILTER_MAX_DEPTH)
     _check(tree, spec)
     return CqlFilter(text, tree, crs, spec)
