@@ -177,7 +177,7 @@ LONLAT = st.one_of(NUMBERS, st.floats(), st.sampled_from([float("inf"), float("n
 COORD_SYS = st.sampled_from([None, "wgs84", "gcj02", "bd09", "GCJ-02", "utm", ""])
 
 
-@settings(max_examples=100, **SETTINGS)
+@settings(max_examples=60, **SETTINGS)
 @given(lon=LONLAT, lat=LONLAT, crs=CRS, coord_sys=COORD_SYS,
        layers=st.sampled_from([None, "districts", "districts,nope", ",,", "wetlands,parks"]))
 def test_point_query(client, lon, lat, crs, coord_sys, layers):
@@ -188,7 +188,7 @@ def test_point_query(client, lon, lat, crs, coord_sys, layers):
     _ok(client.get("/query/point", params=params))
 
 
-@settings(max_examples=80, **SETTINGS)
+@settings(max_examples=50, **SETTINGS)
 @given(lon=LONLAT, lat=LONLAT, distance=st.one_of(NUMBERS, st.floats()), crs=CRS,
        of=st.one_of(st.none(), st.text(max_size=12), st.sampled_from(["districts:1", "wetlands:0",
                                                                       "nope:1", "districts:99999999999999999999"])),
