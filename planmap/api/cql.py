@@ -15,10 +15,12 @@ a comparison unknown, and unknown rows are not returned), via pandas' nullable b
 Bounded, because one filter must not stop the service: the text is measured (length, bracket
 depth, operator count) in one linear pass *before* the parser runs, since ``cql2`` recurses once
 per nesting level and overflows the native stack (a segfault, not an exception) at about 1,500
-levels; a CQL2-JSON filter's nesting is measured by an iterative walk first. The parsed tree is
+levels; a CQL2-JSON filter's nesting is measured by an iterative walk first. The parser itself
+runs in child processes with a time limit (:mod:`planmap.api.cql_parser`), because its
+backtracking can still take exponential time within those limits. The parsed tree is
 checked for depth and for each operator's number of arguments, so a malformed tree is a 400,
-never an IndexError. LIKE runs in linear-ish time (no regular expression with backtracking:
-see :func:`like_matcher`), and evaluation checks the request's time budget
+never an IndexError. LIKE runs without a backtracking regular expression (see
+:func:`like_matcher`), and evaluation checks the request's time budget
 (:mod:`planmap.api.budget`) at every node and every few hundred rows.
 """
 from __future__ import annotations
@@ -470,7 +472,8 @@ def _find_piece(value: str, piece: list[str | None], start: int) -> int:
 
 def like_matcher(pattern: str) -> Callable[[str], bool]:
     """A function telling whether a string matches a CQL2 LIKE pattern (``%`` any run of
-    characters, ``_`` exactly one), in time linear in the pattern's pieces.
+    characters, ``_`` exactly one), in at most len(value) x len(pattern) steps (``str.find``,
+    linear, when the pattern has no ``_``), never exponential.
 
     Why not a regular expression: ``%`` becomes ``.*``, and a backtracking engine tries every
     split of the string between several ``.*`` (five ``%`` took 49 s on one value). Here the
