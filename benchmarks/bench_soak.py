@@ -59,6 +59,20 @@ def _rss_mb(pid: int) -> float | None:
     return None
 
 
+def _children_rss_mb(pid: int) -> float:
+    """RSS of the server's child processes (the CQL2 parsers)."""
+    total = 0.0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+        if fields.get("PPid", "").strip() == str(pid) and "VmRSS" in fields:
+            total += int(fields["VmRSS"].split()[0]) / 1024
+    return total
+
+
 def _q(path: str, **params) -> str:
     return path + ("?" + urllib.parse.urlencode(params) if params else "")
 
@@ -226,10 +240,12 @@ def main() -> int:
         for t in threads:
             t.start()
         rss: list[tuple[float, float]] = []
+        child_rss: list[float] = []
         while time.monotonic() < stop:
             mb = _rss_mb(server.pid)
             if mb is not None:
                 rss.append((time.monotonic() - start, mb))
+                child_rss.append(_children_rss_mb(server.pid))
             if server.poll() is not None:
                 print(f"SERVER DIED with exit code {server.returncode}")
                 break
@@ -262,6 +278,9 @@ def main() -> int:
         if rss:
             print(f"server RSS start {rss[0][1]:.0f} MB, max {max(m for _, m in rss):.0f} MB, "
                   f"end {rss[-1][1]:.0f} MB")
+        if child_rss:
+            print(f"parser child processes RSS (sum): start {child_rss[0]:.0f} MB, "
+                  f"max {max(child_rss):.0f} MB, end {child_rss[-1]:.0f} MB")
         print(f"server alive at the end: {alive}")
         t0 = time.monotonic()
         server.send_signal(signal.SIGTERM)
