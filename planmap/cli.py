@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
+import threading
 from pathlib import Path
 
+from . import config
 from .config import DEFAULT_GPKG, SOURCES_DIR
 
 
@@ -23,8 +26,21 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     engine_for(app.state.store)  # project every layer to EPSG:4548 now, not on the first query
     print(f"planmap serving {app.state.store.path} on http://{args.host}:{args.port}/ "
-          f"(map: http://{args.host}:{args.port}/map, basemap {app.state.basemap})")
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+          f"(map: http://{args.host}:{args.port}/map, basemap {app.state.basemap})", flush=True)
+    # SIGTERM/Ctrl-C: stop accepting, give running requests SHUTDOWN_GRACE_S, then cancel them.
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
+                timeout_graceful_shutdown=config.SHUTDOWN_GRACE_S)
+    busy = [t for t in threading.enumerate()
+            if t is not threading.main_thread() and t.is_alive() and not t.daemon]
+    if busy:
+        # A worker thread still computing cannot be stopped from outside, and Python would wait
+        # for it at exit. The store is only read here, and imports are one SQLite transaction
+        # (rolled back on the next start if cut off), so leaving now loses nothing.
+        print(f"planmap: {len(busy)} request(s) still running after the "
+              f"{config.SHUTDOWN_GRACE_S:g} s grace period; exiting without them",
+              file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        os._exit(0)
     return 0
 
 
@@ -168,8 +184,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .store import InterruptedWriteError  # noqa: PLC0415
+
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except InterruptedWriteError as exc:
+        print(f"planmap {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

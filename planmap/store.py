@@ -97,6 +97,7 @@ class LayerStore:
         path = Path(path) if path else default_data_path()
         if not path.exists():
             raise FileNotFoundError(f"{path}: no GeoPackage there; run `planmap build` or pass --data")
+        recover_interrupted_write(path)
         present = {name for name, _ in pyogrio.list_layers(path)}
         layers: dict[str, Layer] = {}
         for spec in load_registry():
@@ -141,6 +142,7 @@ class LayerStore:
                 key = _file_key(self.path)
                 if key == self._file_key:
                     return False
+                recover_interrupted_write(self.path)
                 content = _content_key(self.path, self.ids())
                 if key[0] == self._file_key[0] and content == self._content_key:
                     # Same file, same tables: another program only touched it (SpatiaLite, used
@@ -183,6 +185,40 @@ class LayerStore:
     def bounds(self) -> tuple[float, float, float, float]:
         b = np.array([lyr.bounds for lyr in self])
         return (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())
+
+
+class InterruptedWriteError(RuntimeError):
+    """A write to the GeoPackage was cut off and its rollback journal cannot be replayed here."""
+
+
+def recover_interrupted_write(path: Path, timeout_s: float = 10.0) -> bool:
+    """Roll back a write that was cut off (kill -9, power loss) before anyone reads the file.
+
+    An import writes in one SQLite transaction with a rollback journal beside the file
+    (``planmap.gpkg-journal``). If the writer dies mid-transaction the journal is "hot": the
+    next *read-write* connection replays it and the file is as it was before the import. GDAL
+    (and so pyogrio) opens for reading only, and a read-only connection cannot replay a journal,
+    so it fails with "attempt to write a readonly database" and `serve` would never start again.
+    Opening read-write once and reading the schema is what makes SQLite do the rollback. A
+    journal that belongs to a write in progress in another process is not hot (that process
+    holds its lock), and then this only waits for a moment to read. Returns whether a journal
+    was there.
+    """
+    journal = path.with_name(path.name + "-journal")
+    if not journal.exists():
+        return False
+    try:
+        con = sqlite3.connect(path, timeout=timeout_s)
+        try:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            con.close()
+    except sqlite3.OperationalError as exc:
+        raise InterruptedWriteError(
+            f"{path}: a write to this GeoPackage was interrupted and its journal {journal.name} "
+            f"must be rolled back, which needs write access to the file and its folder ({exc}); "
+            "run planmap once as a user who may write there") from None
+    return True
 
 
 def _read_layer(path: Path, layer_id: str) -> gpd.GeoDataFrame:

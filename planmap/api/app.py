@@ -19,6 +19,7 @@ from ..config import basemap_setting
 from ..store import LayerStore
 from ..web.assets import STATIC_DIR
 from ..web.routes import router as web_router
+from .budget import BudgetMiddleware
 from .errors import install_error_handlers
 from .export_routes import router as export_router
 from .html import render
@@ -56,6 +57,7 @@ def create_app(store: LayerStore | None = None, data: str | Path | None = None) 
     # Level 4, not the default 9: on GeoJSON it compresses as well (0.32 vs 0.31 of the size) at
     # a ninth of the time (7 ms vs 66 ms for the 16 district polygons).
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=4)
+    app.add_middleware(BudgetMiddleware)  # a deadline per request, see planmap.api.budget
     app.include_router(ogc_router)
     app.include_router(raster_router)  # before export_router: /export/{layer}.tif is matched first
     app.include_router(export_router)

@@ -11,6 +11,17 @@ GeoDataFrame. Nothing is ever turned into SQL or ``eval``-ed: every operator is 
 fixed table, every property must be one of the layer's queryables, and anything else is a 400
 that says what is allowed. Comparisons follow CQL2's three-valued logic (a null property makes
 a comparison unknown, and unknown rows are not returned), via pandas' nullable booleans.
+
+Bounded, because one filter must not stop the service: the text is measured (length, bracket
+depth, operator count) in one linear pass *before* the parser runs, since ``cql2`` recurses once
+per nesting level and overflows the native stack (a segfault, not an exception) at about 1,500
+levels; a CQL2-JSON filter's nesting is measured by an iterative walk first. The parser itself
+runs in child processes with a time limit (:mod:`planmap.api.cql_parser`), because its
+backtracking can still take exponential time within those limits. The parsed tree is
+checked for depth and for each operator's number of arguments, so a malformed tree is a 400,
+never an IndexError. LIKE runs without a backtracking regular expression (see
+:func:`like_matcher`), and evaluation checks the request's time budget
+(:mod:`planmap.api.budget`) at every node and every few hundred rows.
 """
 from __future__ import annotations
 
@@ -18,15 +29,17 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import cql2
+import orjson
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry import box, shape
 
+from .. import config
 from ..geo.crs import CrsInfo, transform_geometry
 from ..layers.registry import LayerSpec
+from . import budget, cql_parser
 from .errors import ProblemError
 
 GEOMETRY_PROPERTY = "geometry"
@@ -38,6 +51,19 @@ _SPATIAL: dict[str, Callable] = {
     "s_touches": shapely.touches, "s_crosses": shapely.crosses, "s_overlaps": shapely.overlaps,
 }
 _COMPARE = {"=": "eq", "<>": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
+# Number of arguments each operator takes: (min, max); None = no upper bound.
+_ARITY: dict[str, tuple[int, int | None]] = {
+    "and": (2, None), "or": (2, None), "not": (1, 1), "like": (2, 2), "between": (3, 3),
+    "in": (2, 2), "isNull": (1, 1), "casei": (1, 1),
+    **{op: (2, 2) for op in _COMPARE}, **{op: (2, 2) for op in _SPATIAL},
+}
+# Words that are operators in CQL2 text (each one can add a level in the parser).
+_WORD_OPERATORS = frozenset({"and", "or", "not", "like", "between", "in", "is", "div"})
+_SYMBOL_OPERATORS = frozenset("=<>!+-*/%^|")
+# WKT keywords: inside their brackets, "-" is a coordinate's sign, not an operator.
+_WKT_WORDS = frozenset({"point", "linestring", "polygon", "multipoint", "multilinestring",
+                        "multipolygon", "geometrycollection"})
+_ROWS_PER_CHECK = 256  # rows of LIKE between two looks at the clock
 _POSITION = re.compile(r"-->\s*(\d+):(\d+)")
 
 
@@ -62,15 +88,106 @@ def parse_filter(text: str, lang: str | None, crs: CrsInfo, spec: LayerSpec) -> 
     lang = (lang or "cql2-text").lower()
     if lang not in LANGS:
         raise ProblemError(400, f"filter-lang={lang!r} is not supported; use cql2-text or cql2-json")
+    if len(text) > config.FILTER_MAX_CHARS:
+        raise ProblemError(400, f"filter: {len(text):,} characters; the limit is "
+                                f"{config.FILTER_MAX_CHARS:,} (use bbox= for areas, or a simpler "
+                                "geometry)")
+    if lang == "cql2-text":
+        check_text_bounds(text)
+    else:
+        check_json_bounds(text)
     try:
-        expr = cql2.parse_text(text) if lang == "cql2-text" else cql2.parse_json(text)
-    except (cql2.ParseError, ValueError) as exc:
+        tree = cql_parser.POOL.parse(lang, text)  # in a child process, with a time limit
+    except cql_parser.ParseSyntaxError as exc:
         raise _syntax_error(text, str(exc)) from None
-    except Exception as exc:  # the binding raises its own types for JSON problems
+    except cql_parser.ParseInvalid as exc:  # the binding's own refusals of JSON
         raise ProblemError(400, f"filter: not valid {lang}: {_first_line(str(exc))}") from None
-    tree = expr.to_json()
+    _check_depth(tree, config.FILTER_MAX_DEPTH)
     _check(tree, spec)
     return CqlFilter(text, tree, crs, spec)
+
+
+def _too_deep(what: str) -> ProblemError:
+    return ProblemError(400, f"filter: {what} deeper than {config.FILTER_MAX_DEPTH} levels; "
+                             "flatten it (a AND b AND c needs no brackets)")
+
+
+def check_text_bounds(text: str) -> None:
+    """One linear pass over CQL2 text: bracket depth and operator count, outside quotes.
+
+    Run before the parser, which recurses per level and crashes the process on deep input.
+    """
+    max_depth, max_ops = config.FILTER_MAX_DEPTH, config.FILTER_MAX_OPERATORS
+    depth = ops = 0
+    wkt_depth = -1  # bracket depth at which the current WKT literal started; -1 = none
+    quote = ""
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in ("'", '"'):
+            quote = ch
+        elif ch in "([":
+            depth += 1
+            if depth > max_depth:
+                raise _too_deep("brackets nest")
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+            if depth <= wkt_depth:
+                wkt_depth = -1
+        elif ch.isalpha() or ch == "_":
+            j = i + 1
+            while j < n and (text[j].isalnum() or text[j] in "_.:"):
+                j += 1
+            word = text[i:j].lower()
+            if wkt_depth < 0 and word in _WORD_OPERATORS:
+                ops += 1
+            elif wkt_depth < 0 and word in _WKT_WORDS:
+                wkt_depth = depth
+            i = j
+            continue
+        elif ch in _SYMBOL_OPERATORS and wkt_depth < 0:
+            ops += 1
+        i += 1
+    if ops > max_ops:
+        raise ProblemError(400, f"filter: {ops} operators; the limit is {max_ops} (use IN (…) "
+                                "for a list of values)")
+
+
+def check_json_bounds(text: str) -> None:
+    """Parse CQL2-JSON with orjson (itself bounded) and measure its nesting without recursion."""
+    try:
+        doc = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise ProblemError(400, f"filter: not valid JSON: {exc}") from None
+    # Two JSON levels per operator ({"op", "args": [...]}), plus a geometry's coordinate arrays.
+    limit = 2 * config.FILTER_MAX_DEPTH + 6
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    while stack:
+        node, level = stack.pop()
+        if level > limit:
+            raise _too_deep("the CQL2-JSON document nests")
+        if isinstance(node, dict):
+            stack.extend((v, level + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, level + 1) for v in node)
+
+
+def _check_depth(tree: Any, max_depth: int) -> None:
+    """Operator nesting of the parsed tree (NOT NOT …, 1+1+… chain without brackets)."""
+    stack: list[tuple[Any, int]] = [(tree, 0)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict):
+            if "op" in node:
+                level += 1
+                if level > max_depth:
+                    raise _too_deep("operators nest")
+            stack.extend((v, level) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, level) for v in node)
 
 
 def _first_line(msg: str) -> str:
@@ -108,14 +225,35 @@ def _check(node: Any, spec: LayerSpec) -> None:
     if any(k in node for k in ("date", "timestamp", "interval")):
         raise ProblemError(400, f"filter: {spec.id} has no temporal properties; "
                                 "DATE/TIMESTAMP/INTERVAL literals cannot match anything here")
+    if "bbox" in node:
+        _check_bbox(node["bbox"])
+        return
     if "op" in node:
         op = node["op"]
-        known = {"and", "or", "not", "like", "between", "in", "isNull", "casei"} | set(_COMPARE) | set(_SPATIAL)
-        if op not in known:
+        if op not in _ARITY:
             raise ProblemError(400, f"filter: operator or function {op!r} is not supported; "
                                     "supported: comparisons, LIKE, BETWEEN, IN, IS NULL, CASEI, "
                                     "AND/OR/NOT and " + ", ".join(s.upper() for s in _SPATIAL))
-        _check(node.get("args", []), spec)
+        args = node.get("args", [])
+        if not isinstance(args, list):
+            raise ProblemError(400, f"filter: the args of {op!r} must be a list")
+        low, high = _ARITY[op]
+        if len(args) < low or (high is not None and len(args) > high):
+            want = f"{low}" if low == high else f"at least {low}"
+            raise ProblemError(400, f"filter: {op!r} takes {want} argument{'s' if low != 1 else ''}; "
+                                    f"got {len(args)}")
+        if op == "in" and not isinstance(args[1], list):
+            raise ProblemError(400, "filter: IN takes a list of values, e.g. level IN (1, 2)")
+        _check(args, spec)
+
+
+def _check_bbox(b: Any) -> None:
+    if (not isinstance(b, list) or len(b) not in (4, 6)
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in b)):
+        raise ProblemError(400, f"filter: a BBOX takes 4 numbers (minx, miny, maxx, maxy) or 6 "
+                                f"with heights; got {b!r}")
+    if not all(np.isfinite(v) for v in b):
+        raise ProblemError(400, "filter: BBOX values must be finite numbers")
 
 
 class _Evaluator:
@@ -131,6 +269,7 @@ class _Evaluator:
         return pd.Series(pd.array([value] * self.n, dtype="boolean"))
 
     def predicate(self, node: Any) -> pd.Series:
+        budget.check("evaluating the filter")
         if isinstance(node, bool):
             return self._const(node)
         if not isinstance(node, dict) or "op" not in node:
@@ -151,10 +290,10 @@ class _Evaluator:
         if op == "between":
             return self._compare(">=", args[0], args[1]) & self._compare("<=", args[0], args[2])
         if op == "in":
-            parts = [self._compare("=", args[0], v) for v in args[1]]
             out = self._const(False)
-            for p in parts:
-                out = out | p
+            for v in args[1]:
+                budget.check("evaluating the filter's IN list")
+                out = out | self._compare("=", args[0], v)
             return out
         if op == "isNull":
             col = self._column(args[0])
@@ -222,9 +361,16 @@ class _Evaluator:
         if not isinstance(col, pd.Series) or not isinstance(pattern, str):
             raise ProblemError(400, "filter: LIKE takes a property on the left and a quoted pattern "
                                     "on the right, e.g. name LIKE '%湿地%'")
-        regex = _like_regex(pattern)
+        match = like_matcher(pattern)
         nulls = col.isna().to_numpy()
-        hits = col.astype(str).str.fullmatch(regex).fillna(False).to_numpy(dtype=bool)
+        values = col.tolist()
+        hits = np.zeros(len(values), dtype=bool)
+        for start in range(0, len(values), _ROWS_PER_CHECK):
+            budget.check("evaluating the filter's LIKE")
+            for i in range(start, min(start + _ROWS_PER_CHECK, len(values))):
+                if not nulls[i]:
+                    v = values[i]
+                    hits[i] = match(v if isinstance(v, str) else str(v))
         out = pd.Series(pd.array(hits, dtype="boolean"))
         out[nulls] = pd.NA
         return out
@@ -234,6 +380,7 @@ class _Evaluator:
             return self.gdf.geometry.values
         if isinstance(node, dict) and "bbox" in node:
             b = node["bbox"]
+            _check_bbox(b)
             geom = box(b[0], b[1], b[2], b[3]) if len(b) == 4 else box(b[0], b[1], b[3], b[4])
         elif isinstance(node, dict) and "type" in node:
             try:
@@ -249,7 +396,14 @@ class _Evaluator:
         if self.crs.yx_on_wire:  # literals are written in the CRS's own axis order
             geom = shapely.transform(geom, lambda c: c[:, ::-1].copy())
         if self.crs.code != "CRS84":
-            geom = transform_geometry(geom, self.crs.code, "CRS84")
+            try:
+                geom = transform_geometry(geom, self.crs.code, "CRS84")
+            except Exception:  # pyproj refuses some out-of-range input outright
+                geom = None
+            if geom is None or not np.isfinite(shapely.get_coordinates(geom)).all():
+                raise ProblemError(400, f"filter: the geometry literal is not a valid "
+                                        f"{self.crs.code} position (check filter-crs and the "
+                                        "axis order)")
         if not geom.is_valid:
             geom = shapely.make_valid(geom)
         return geom
@@ -261,15 +415,90 @@ def _describe(node: Any) -> str:
     return repr(node)
 
 
-def _like_regex(pattern: str) -> str:
-    """CQL2 LIKE pattern → an anchored regular expression (``%`` any run, ``_`` one char)."""
-    out, i = [], 0
+def _like_pieces(pattern: str) -> list[list[str | None]]:
+    """A LIKE pattern split on ``%`` into pieces; each piece is a list of characters, with
+    ``None`` standing for ``_`` (any one character). ``\\`` escapes the next character."""
+    pieces: list[list[str | None]] = [[]]
+    i = 0
     while i < len(pattern):
         ch = pattern[i]
         if ch == "\\" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
+            pieces[-1].append(pattern[i + 1])
             i += 2
             continue
-        out.append(".*" if ch == "%" else "." if ch == "_" else re.escape(ch))
+        if ch == "%":
+            pieces.append([])
+        else:
+            pieces[-1].append(None if ch == "_" else ch)
         i += 1
-    return "".join(out)
+    return pieces
+
+
+def _piece_at(value: str, piece: list[str | None], pos: int) -> bool:
+    """Whether ``piece`` matches ``value`` exactly at ``pos``."""
+    if pos < 0 or pos + len(piece) > len(value):
+        return False
+    return all(c is None or value[pos + k] == c for k, c in enumerate(piece))
+
+
+def _find_piece(value: str, piece: list[str | None], start: int) -> int:
+    """Leftmost position >= start where ``piece`` matches, or -1.
+
+    The piece's longest literal run is found with ``str.find`` and the rest checked around it,
+    so the cost is O(len(value) * len(piece)) at worst, never exponential.
+    """
+    runs: list[tuple[int, str]] = []  # (offset in piece, literal run)
+    k = 0
+    while k < len(piece):
+        if piece[k] is None:
+            k += 1
+            continue
+        j = k
+        while j < len(piece) and piece[j] is not None:
+            j += 1
+        runs.append((k, "".join(piece[k:j])))  # type: ignore[arg-type]
+        k = j
+    last = len(value) - len(piece)
+    if not runs:  # only "_": any position with enough characters left
+        return start if start <= last else -1
+    offset, run = max(runs, key=lambda r: len(r[1]))
+    pos = value.find(run, start + offset)
+    while pos != -1 and pos - offset <= last:
+        if _piece_at(value, piece, pos - offset):
+            return pos - offset
+        pos = value.find(run, pos + 1)
+    return -1
+
+
+def like_matcher(pattern: str) -> Callable[[str], bool]:
+    """A function telling whether a string matches a CQL2 LIKE pattern (``%`` any run of
+    characters, ``_`` exactly one), in at most len(value) x len(pattern) steps (``str.find``,
+    linear, when the pattern has no ``_``), never exponential.
+
+    Why not a regular expression: ``%`` becomes ``.*``, and a backtracking engine tries every
+    split of the string between several ``.*`` (five ``%`` took 49 s on one value). Here the
+    pattern is cut at ``%`` into fixed-length pieces; the first must match at the start, the last
+    at the end, and each one between is taken at its leftmost match after the previous one.
+    Leftmost is always safe: a piece matched earlier leaves the later pieces more room.
+    """
+    pieces = _like_pieces(pattern)
+    if len(pieces) == 1:
+        only = pieces[0]
+        return lambda v: len(v) == len(only) and _piece_at(v, only, 0)
+    first, middle, last = pieces[0], pieces[1:-1], pieces[-1]
+    need = sum(len(p) for p in pieces)
+
+    def match(value: str) -> bool:
+        if len(value) < need or not _piece_at(value, first, 0):
+            return False
+        if not _piece_at(value, last, len(value) - len(last)):
+            return False
+        pos, end = len(first), len(value) - len(last)
+        for piece in middle:
+            found = _find_piece(value[:end], piece, pos)
+            if found < 0:
+                return False
+            pos = found + len(piece)
+        return True
+
+    return match

@@ -23,11 +23,13 @@ PROBLEM = "application/problem+json"
 class ProblemError(Exception):
     """Raise anywhere in a route to answer with a problem document."""
 
-    def __init__(self, status: int, detail: str, title: str | None = None, **extra):
+    def __init__(self, status: int, detail: str, title: str | None = None,
+                 headers: dict[str, str] | None = None, **extra):
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.title = title
+        self.headers = headers
         self.extra = extra
 
 
@@ -55,7 +57,7 @@ def _validation_detail(exc: RequestValidationError) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(_: Request, exc: ProblemError) -> Response:
-        return problem_response(exc.status, exc.detail, exc.title, **exc.extra)
+        return problem_response(exc.status, exc.detail, exc.title, headers=exc.headers, **exc.extra)
 
     @app.exception_handler(UnknownLayer)
     async def _unknown_layer(_: Request, exc: UnknownLayer) -> Response:

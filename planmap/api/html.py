@@ -7,12 +7,16 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from ..layers.registry import GEOM_QUALITY_ZH
 from ..web.mapview import tianditu_key
+from ..web.safejson import script_json
+from .urls import public_base_url
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+_env.filters["tojson"] = lambda v: Markup(script_json(v))  # also escapes U+2028/2029
 _env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
 _env.globals["quality_zh"] = GEOM_QUALITY_ZH
 
@@ -34,7 +38,7 @@ def pages_config(request: Request, base: str, basemap: str | None = None) -> dic
 
 
 def render(template: str, request: Request, **ctx) -> HTMLResponse:
-    base = str(request.base_url).rstrip("/")
+    base = public_base_url(request)
     pages = pages_config(request, base, ctx.get("basemap"))
     html = _env.get_template(template).render(base=base, pages=pages, **ctx)
     return HTMLResponse(html)

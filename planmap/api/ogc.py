@@ -22,6 +22,7 @@ from .html import render
 from .cql import parse_filter
 from .negotiate import wants
 from .responses import json_response
+from .urls import public_base_url
 from .params import LIMIT_MAX, bbox_to_crs84, clamp_limit, parse_bbox, parse_crs
 
 router = APIRouter()
@@ -62,7 +63,7 @@ FormatParam = Annotated[str | None, Query(description="json or html")]
 
 
 def base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    return public_base_url(request)  # never the raw Host header; see planmap.api.urls
 
 
 def _link(href: str, rel: str, type_: str, title: str) -> dict:

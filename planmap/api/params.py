@@ -45,7 +45,14 @@ def bbox_to_crs84(bbox: tuple[float, ...], crs: CrsInfo) -> tuple[float, float, 
     if crs.code == "CRS84":
         return (a, b, c, d)
     t = Transformer.from_crs(crs.pyproj, resolve("CRS84").pyproj, always_xy=True)
-    return tuple(t.transform_bounds(a, b, c, d, densify_pts=21))  # type: ignore[return-value]
+    try:
+        out = tuple(t.transform_bounds(a, b, c, d, densify_pts=21))
+    except Exception:  # pyproj.ProjError and friends: the numbers are not positions in crs
+        out = (math.nan,) * 4
+    if not all(math.isfinite(v) for v in out):
+        raise ProblemError(400, f"bbox {bbox} is not a valid area in {crs.code} (check bbox-crs "
+                                "and the axis order)")
+    return out  # type: ignore[return-value]
 
 
 def clamp_limit(limit: int | None) -> int:

@@ -86,6 +86,27 @@ def split_by_family(layer_id: str, declared: str, gdf: gpd.GeoDataFrame
     return [(layer_id if f == main else f"{layer_id}_{f}", f, gdf[fam == f]) for f in present]
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (=HYPERLINK(…) that leaks
+# data, +cmd|… that runs a program, -1+1, @SUM(…)); tab and CR start one in some importers.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A copy in which every *text* cell that a spreadsheet would run as a formula starts with
+    an apostrophe (shown as text, OWASP's advice for CSV injection). Numbers stay numbers: a
+    float column's -1.5 is a value, not a formula, and is written unchanged."""
+    out = gdf.copy()
+    for col in out.columns:
+        if col == out.geometry.name or pd.api.types.is_numeric_dtype(out[col].dtype):
+            continue
+        values = out[col]
+        risky = values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS))
+        if risky.any():
+            out[col] = values.astype(object)
+            out.loc[risky, col] = "'" + values[risky].astype(str)
+    return out
+
+
 def _write(gdf: gpd.GeoDataFrame, path: Path, driver: str, layer: str, **opts) -> None:
     if driver == "GPKG" and not opts.get("append"):
         # GeoPackage 1.2: read without warnings by the GDAL/QGIS of Debian stable, not only 3.8+
@@ -168,9 +189,9 @@ def export_layer(layer: Layer, fmt: str, crs: CrsInfo, csv_geometry: str = "wkt"
                 raise ExportError(f"{spec.id} has {spec.geometry} geometries; lon/lat columns "
                                   "need points, so use geometry=wkt")
             if csv_geometry == "xy":
-                _write(_xy_columns(gdf), out, "CSV", spec.id, WRITE_BOM="YES")
+                _write(_xy_columns(neutralise_formulas(gdf)), out, "CSV", spec.id, WRITE_BOM="YES")
             else:
-                _write(gdf, out, "CSV", spec.id, GEOMETRY="AS_WKT", WRITE_BOM="YES")
+                _write(neutralise_formulas(gdf), out, "CSV", spec.id, GEOMETRY="AS_WKT", WRITE_BOM="YES")
         elif fmt == "kml":
             _write(gdf, out, "KML", spec.id, dataset_options={"NameField": "name"})
         elif fmt == "geojson":

@@ -21,6 +21,7 @@ from ..layers.registry import GEOM_QUALITY_ZH, LayerSpec
 from ..store import LayerStore
 from . import mapdata
 from .assets import ENTRY_MODULE, MAP_CSS, MAP_JS, import_map, urls
+from .safejson import script_json
 
 LANGS = ("zh", "en")
 # The layer tree's groups, in the order the planners asked for; layers in other groups follow.
@@ -138,8 +139,8 @@ class _PlanMapApp(MacroElement):
     def __init__(self, config: dict):
         super().__init__()
         self._name = "PlanMapApp"
-        # </script> can never appear: "/" is escaped inside JSON strings here.
-        self.config = json.dumps(config, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+        # No "<", ">" or "&" reaches the page: see planmap.web.safejson for why "</" is not enough.
+        self.config = script_json(config)
 
 
 def build_map(store: LayerStore, options: MapOptions = MapOptions()) -> folium.Map:
@@ -154,7 +155,7 @@ def build_map(store: LayerStore, options: MapOptions = MapOptions()) -> folium.M
     # because browsers refuse module scripts from file:// URLs.
     imports = import_map(options.static_prefix if options.api_base else None)
     m.get_root().header.add_child(Element(
-        '<script type="importmap">' + json.dumps(imports).replace("</", "<\\/") + "</script>"
+        '<script type="importmap">' + script_json(imports) + "</script>"
         f'<script type="module">import "{ENTRY_MODULE}";</script>'))
     title = ("天津市“一市双城多节点”空间规划图 · planmap" if options.lang == "zh"
              else "Tianjin twin-city spatial plan · planmap")

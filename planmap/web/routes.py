@@ -6,23 +6,31 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from .. import config
 from ..api.deps import get_store
 from ..api.errors import ProblemError
+from ..api.urls import public_base_url
 from ..store import LayerStore
 from . import mapdata
+from .pagecache import ByteLRU
 from .mapview import BASEMAPS, LANGS, MapOptions, render_html, tianditu_key
 
 router = APIRouter()
-_cache: dict[tuple, str] = {}
+# Rendered /map pages by (store version, options); bounded by PLANMAP_MAP_CACHE_BYTES.
+page_cache = ByteLRU(lambda: config.MAP_CACHE_BYTES)
 
 
 def _layers(store: LayerStore, layers: str | None) -> tuple[str, ...] | None:
+    """The requested layer ids, normalised: known ids only (404 otherwise), each once, in the
+    store's order; all of them is the same request as none. So ``a,b``, ``b,a,a`` and ``a, b``
+    share one cache entry."""
     if not layers:
         return None
-    wanted = tuple(x.strip() for x in layers.split(",") if x.strip())
-    for lid in wanted:
+    wanted = {x.strip() for x in layers.split(",") if x.strip()}
+    for lid in sorted(wanted):
         store.get(lid)  # 404 with the known ids for a typo
-    return wanted
+    ordered = tuple(lid for lid in store.ids() if lid in wanted)
+    return None if not ordered or len(ordered) == len(store.ids()) else ordered
 
 
 def _basemap(basemap: str) -> str:
@@ -42,15 +50,15 @@ def map_page(request: Request, store: Annotated[LayerStore, Depends(get_store)],
     if lang not in LANGS:
         raise ProblemError(400, f"lang={lang!r} is not offered; use zh or en")
     wanted = _layers(store, layers)
-    base = str(request.base_url).rstrip("/")
+    base = public_base_url(request)  # PLANMAP_PUBLIC_URL or an allow-listed host, never raw Host
     options = MapOptions(layers=wanted, basemap=basemap, static_prefix=base + "/static", lang=lang,
                          api_base=base, tianditu_key=tianditu_key() if basemap == "tianditu" else "")
     key = (store.etag, options)
-    if key not in _cache:
-        for stale in [k for k in _cache if k[0] != store.etag]:  # pages of an older store version
-            del _cache[stale]
-        _cache[key] = render_html(store, options)
-    return HTMLResponse(_cache[key])
+    page = page_cache.get(key)
+    if page is None:
+        page = render_html(store, options)
+        page_cache.put(key, page, version=store.etag)
+    return HTMLResponse(page)
 
 
 @router.get("/map/data/topology.json", summary="Map geometry at a detail level (TopoJSON)",
