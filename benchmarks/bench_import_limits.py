@@ -131,7 +131,10 @@ def run_one(path: Path, gpkg: Path, direct: bool) -> dict:
 
         from planmap.api.app import create_app  # noqa: PLC0415
 
-        client = TestClient(create_app(store))
+        from planmap.auth import create_token  # noqa: PLC0415
+
+        client = TestClient(create_app(store), headers={
+            "Authorization": f"Bearer {create_token(store.path, 'bench-editor', 'editor')}"})
         assert client.get("/stats/projects").status_code == 200  # started
     t0 = time.perf_counter()
     answered = 0.0

@@ -130,6 +130,9 @@ def attack_request(rng: random.Random) -> tuple[str, str, dict, bytes | None]:
     return "POST", _q("/query/intersects", crs="EPSG:4548"), {"Content-Type": "application/json"}, body.encode()
 
 
+EDITOR_HEADERS: dict[str, str] = {}  # set in main(): imports need an editor's token
+
+
 def import_request(seq: int) -> tuple[str, str, dict, bytes | None]:
     rows = ["项目名称,类别,经度,纬度,坐标系"]
     for i in range(20):
@@ -137,7 +140,8 @@ def import_request(seq: int) -> tuple[str, str, dict, bytes | None]:
     boundary = f"soak{seq}{random.randrange(10 ** 9)}"
     body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"soak{seq}.csv\"\r\n"
             f"Content-Type: text/csv\r\n\r\n" + "\n".join(rows) + f"\r\n--{boundary}--\r\n").encode()
-    return "POST", "/projects/import", {"Content-Type": f"multipart/form-data; boundary={boundary}"}, body
+    return "POST", "/projects/import", {"Content-Type": f"multipart/form-data; boundary={boundary}",
+                                        **EDITOR_HEADERS}, body
 
 
 class Stats:
@@ -203,6 +207,9 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="planmap-soak-"))
     gpkg = tmp / "planmap.gpkg"
     shutil.copy(args.data, gpkg)
+    from planmap.auth import create_token  # noqa: PLC0415 - only the import load needs an account
+
+    EDITOR_HEADERS["Authorization"] = f"Bearer {create_token(gpkg, 'soak-editor', 'editor')}"
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     server = subprocess.Popen([sys.executable, "-m", "planmap.cli", "serve", "--data", str(gpkg),
