@@ -6,6 +6,7 @@ Tests that need an external tool (Chromium, GDAL's command-line tools, PostGIS) 
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -67,14 +68,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(app) -> str:
-    """The app served by uvicorn on a free loopback port, for real HTTP clients."""
+@contextlib.contextmanager
+def serving(app):
+    """Serve ``app`` with uvicorn on a free loopback port for the block; yields the base URL."""
     import uvicorn
 
     port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.time() + 20
@@ -82,9 +82,18 @@ def live_server(app) -> str:
         time.sleep(0.05)
     if not server.started:
         pytest.fail("uvicorn did not start")
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=5)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_server(app) -> str:
+    """The app served by uvicorn on a free loopback port, for real HTTP clients."""
+    with serving(app) as url:
+        yield url
 
 
 CHROMIUM = "/usr/bin/chromium"

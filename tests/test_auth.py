@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.server
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -13,6 +12,7 @@ import threading
 import pytest
 from fastapi.testclient import TestClient
 
+from conftest import serving
 from planmap.api.app import create_app
 from planmap.auth import create_token
 from planmap.config import DEFAULT_GPKG
@@ -180,25 +180,27 @@ go();
 
 @pytest.mark.browser
 def test_a_cross_origin_no_cors_form_post_changes_nothing(tmp_path, browser):
-    import uvicorn
-    import time
-
     path = tmp_path / "planmap.gpkg"
     shutil.copy(DEFAULT_GPKG, path)
     store = LayerStore.from_gpkg(path)
     before = len(store.get("projects"))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
+    with serving(create_app(store)) as target:
+        title, seen = _attack_from_another_origin(tmp_path, browser, target)
+    port = target.rsplit(":", 1)[1]
+    assert title == "done sent,sent"  # the browser did send both posts
+    posted = [status for url, status in seen if f":{port}/" in url]
+    assert posted == [401, 401]
+    assert len(LayerStore.from_gpkg(path).get("projects")) == before
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT count(*) FROM projects WHERE name = '跨站项目'").fetchone()[0] == 0
+    con.close()
+
+
+def _attack_from_another_origin(tmp_path, browser, target: str):
+    """A page on 127.0.0.2 posts no-cors forms to ``target``; its title and the responses seen."""
     page_dir = tmp_path / "evil"
     page_dir.mkdir()
-    (page_dir / "index.html").write_text(ATTACK.replace("TARGET", f"http://127.0.0.1:{port}"),
-                                         encoding="utf-8")
+    (page_dir / "index.html").write_text(ATTACK.replace("TARGET", target), encoding="utf-8")
     seen: list[tuple[str, int]] = []
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -220,14 +222,8 @@ def test_a_cross_origin_no_cors_form_post_changes_nothing(tmp_path, browser):
         ctx.close()
     finally:
         evil.shutdown()
-        server.should_exit = True
-    assert title == "done sent,sent"  # the browser did send both posts
-    posted = [status for url, status in seen if f":{port}/" in url]
-    assert posted == [401, 401]
-    assert len(LayerStore.from_gpkg(path).get("projects")) == before
-    con = sqlite3.connect(path)
-    assert con.execute("SELECT count(*) FROM projects WHERE name = '跨站项目'").fetchone()[0] == 0
-    con.close()
+    return title, seen
+
 
 
 def test_an_anonymous_upload_is_refused_before_its_body_is_read(env):

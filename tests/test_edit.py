@@ -3,13 +3,11 @@ checks and joins, and OWSLib doing the same over real HTTP with a token."""
 from __future__ import annotations
 
 import shutil
-import threading
-import time
-import socket
 
 import pytest
 from fastapi.testclient import TestClient
 
+from conftest import serving
 from planmap.api.app import create_app
 from planmap.auth import create_token
 from planmap.config import DEFAULT_GPKG
@@ -113,39 +111,29 @@ def test_patch_moves_the_point_and_joins_again(env):
 
 def test_owslib_creates_updates_and_deletes_through_part4(env):
     from owslib.ogcapi.features import Features
-    import uvicorn
 
     store, _, token = env
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
     try:
-        url = f"http://127.0.0.1:{port}"
-        api = Features(url, headers={"Authorization": f"Bearer {token}"})
-        n = len(store.get("projects"))
-        assert api.collection_item_create("projects", _feature(name="OWSLib项目"))
-        new = store.get("projects").gdf
-        fid = int(new.index[new["name"] == "OWSLib项目"][0])
-        assert len(store.get("projects")) == n + 1
-        changed = _feature(name="OWSLib项目（改）", coords=[117.20, 39.13], period="2027")
-        import json
-        assert api.collection_item_update("projects", str(fid), json.dumps(changed))
-        item = api.collection_item("projects", str(fid))
-        assert item["properties"]["name"] == "OWSLib项目（改）" and item["properties"]["period"] == "2027"
-        assert api.collection_item_delete("projects", str(fid))
-        assert fid not in store.get("projects").gdf.index
-        import requests
-        anonymous = requests.post(f"{url}/collections/projects/items", json=_feature(name="匿名"),
-                                  timeout=10)
-        assert anonymous.status_code == 401
-        assert len(store.get("projects")) == n
+        with serving(create_app(store)) as url:
+            api = Features(url, headers={"Authorization": f"Bearer {token}"})
+            n = len(store.get("projects"))
+            assert api.collection_item_create("projects", _feature(name="OWSLib项目"))
+            new = store.get("projects").gdf
+            fid = int(new.index[new["name"] == "OWSLib项目"][0])
+            assert len(store.get("projects")) == n + 1
+            changed = _feature(name="OWSLib项目（改）", coords=[117.20, 39.13], period="2027")
+            import json
+            assert api.collection_item_update("projects", str(fid), json.dumps(changed))
+            item = api.collection_item("projects", str(fid))
+            assert item["properties"]["name"] == "OWSLib项目（改）" and item["properties"]["period"] == "2027"
+            assert api.collection_item_delete("projects", str(fid))
+            assert fid not in store.get("projects").gdf.index
+            import requests
+            anonymous = requests.post(f"{url}/collections/projects/items", json=_feature(name="匿名"),
+                                      timeout=10)
+            assert anonymous.status_code == 401
+            assert len(store.get("projects")) == n
     finally:
-        server.should_exit = True
         # OWSLib 0.35 updates its module-wide REQUEST_HEADERS with the headers of any instance:
         # take the token out again so no later client in this process sends it.
         import owslib.ogcapi

@@ -5,12 +5,10 @@ from __future__ import annotations
 import contextlib
 
 import shutil
-import socket
-import threading
-import time
 
 import pytest
 
+from conftest import serving
 from planmap.api.app import create_app
 from planmap.auth import create_token
 from planmap.config import DEFAULT_GPKG
@@ -21,22 +19,12 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture()
 def served(tmp_path):
-    import uvicorn
-
     path = tmp_path / "planmap.gpkg"
     shutil.copy(DEFAULT_GPKG, path)
     store = LayerStore.from_gpkg(path)
     token = create_token(path, "map.editor", "editor")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    yield store, token, f"http://127.0.0.1:{port}"
-    server.should_exit = True
+    with serving(create_app(store)) as url:
+        yield store, token, url
 
 
 def test_an_editor_edits_moves_and_restores_a_project_on_the_map(served, browser):
