@@ -109,16 +109,8 @@ def _next_fid(con: sqlite3.Connection, table: str) -> int:
 
 def _run(store: LayerStore, layer_id: str, work: Callable[[sqlite3.Connection], Result]) -> Result:
     with _lock:
-        con = gpkg_write.connect(store.path)
-        try:
-            con.execute("BEGIN IMMEDIATE")
+        with gpkg_write.transaction(store.path) as con:
             result = work(con)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
         store.reload_layer(layer_id)
     return result
 

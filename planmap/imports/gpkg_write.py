@@ -6,10 +6,13 @@ here, so inserts through Python's ``sqlite3`` keep the index right, and all rows
 """
 from __future__ import annotations
 
+import contextlib
+
 import sqlite3
 import struct
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterator
 
 import shapely
 
@@ -60,6 +63,23 @@ def connect(path: Path) -> sqlite3.Connection:
     for name, i in (("ST_MinX", 0), ("ST_MinY", 1), ("ST_MaxX", 2), ("ST_MaxY", 3)):
         con.create_function(name, 1, _bound(i))
     return con
+
+
+@contextlib.contextmanager
+def transaction(path: Path) -> Iterator[sqlite3.Connection]:
+    """One write transaction on the GeoPackage: committed when the block ends, rolled back (and
+    the error re-raised) when it fails, so an import or an edit lands whole or not at all.
+    ``BEGIN IMMEDIATE`` takes the write lock at once, so concurrent writers wait, never interleave."""
+    con = connect(path)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.close()
 
 
 def geometry_column(con: sqlite3.Connection, table: str) -> tuple[str, int]:

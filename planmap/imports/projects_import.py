@@ -333,9 +333,7 @@ def import_table(table: Table, filename: str, store, *, gazetteer_dir: Path | No
 
 def _commit(store, records: list[dict], report: ImportReport, provenance=None) -> list[dict]:
     """Insert the records not already present, all or none; reload the layer if any were new."""
-    con = gpkg_write.connect(store.path)
-    try:
-        con.execute("BEGIN IMMEDIATE")
+    with gpkg_write.transaction(store.path) as con:
         seen = gpkg_write.existing_values(con, "projects", "import_key")
         new, keys = [], set()
         for r in records:
@@ -347,12 +345,6 @@ def _commit(store, records: list[dict], report: ImportReport, provenance=None) -
         gpkg_write.insert_features(con, "projects", new)
         if provenance is not None:
             provenance.record(con, store.path, "projects", new)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.close()
     if new:
         store.reload_layer("projects")  # the API, map and exports serve the new rows from here on
     return new
