@@ -74,8 +74,15 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+class JsonText(str):
+    """GeoJSON already written as the trail writes it (sorted keys, orjson): stored as it is, so
+    a large import's features can be serialised a chunk at a time instead of held as dicts."""
+
+
 def _text(value: Any) -> str | None:
-    return None if value is None else orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    if value is None or isinstance(value, JsonText):
+        return value
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def record_hash(seq: int, time: str, user: str, remote: str | None, op: str, layer: str | None,
