@@ -169,14 +169,21 @@ def replace(store: LayerStore, layer_id: str, fid: int, actor, body: Any,
     def work(con):
         current = _current(con, layer_id, fid)
         _check_match(if_match, *current)
-        before = collection([(fid, *current)])
-        row, g = _prepare(store, layer, con, props, geom, current, actor)
-        _write_row(con, layer_id, fid, row, g, insert=False)
-        result, after = _after(con, layer_id, fid)
-        _audit(con, store, actor, "replace", layer_id, fid, before, after)
-        return result
+        return _rewrite(con, store, layer, layer_id, fid, props, geom, current, actor, "replace")
 
     return _run(store, layer_id, work)
+
+
+def _rewrite(con, store: LayerStore, layer, layer_id: str, fid: int, props, geom, current, actor,
+             op: str) -> Result:
+    """Write a feature's new version over ``current`` (checked and joined as any write) and
+    append the audit record with both versions; shared by replace and update."""
+    before = collection([(fid, *current)])
+    row, g = _prepare(store, layer, con, props, geom, current, actor)
+    _write_row(con, layer_id, fid, row, g, insert=False)
+    result, after = _after(con, layer_id, fid)
+    _audit(con, store, actor, op, layer_id, fid, before, after)
+    return result
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -202,7 +209,6 @@ def update(store: LayerStore, layer_id: str, fid: int, actor, patch: Any,
     def work(con):
         current = _current(con, layer_id, fid)
         _check_match(if_match, *current)
-        before = collection([(fid, *current)])
         feature = as_feature(fid, *current)
         merged = merge_patch(feature, patch)
         merged["type"] = "Feature"
@@ -214,11 +220,7 @@ def update(store: LayerStore, layer_id: str, fid: int, actor, patch: Any,
         if "geometry" in patch and patch["geometry"] is None:
             merged["geometry"] = None
         p, geom, _ = _body(merged)
-        row, g = _prepare(store, layer, con, p, geom, current, actor)
-        _write_row(con, layer_id, fid, row, g, insert=False)
-        result, after = _after(con, layer_id, fid)
-        _audit(con, store, actor, "update", layer_id, fid, before, after)
-        return result
+        return _rewrite(con, store, layer, layer_id, fid, p, geom, current, actor, "update")
 
     return _run(store, layer_id, work)
 
