@@ -34,6 +34,7 @@ from ..auth.deps import read_role_setting
 from ..auth.gate import WriteGate
 from ..auth.reads import install_read_guard
 from .raster_routes import router as raster_router
+from .tile_routes import router as tile_router
 
 
 def create_app(store: LayerStore | None = None, data: str | Path | None = None) -> FastAPI:
@@ -65,6 +66,7 @@ def create_app(store: LayerStore | None = None, data: str | Path | None = None) 
     app.include_router(project_router)
     app.include_router(query_router)
     app.include_router(edit_router)
+    app.include_router(tile_router)
     app.include_router(audit_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -266,3 +266,24 @@ def document(doc: dict[str, Any]) -> None:
             if "body_example" in entry:
                 for media in op.get("requestBody", {}).get("content", {}).values():
                     media.setdefault("example", entry["body_example"])
+
+# OGC API - Tiles (planmap/api/tile_routes.py)
+_LAYER = ("A layer id (see /collections).", "districts")
+OPERATIONS.update({
+    ("/collections/{collection_id}/tiles", "get"): {
+        "description": "The layer's tilesets: one, vector tiles (MVT) in WebMercatorQuad.",
+        "parameters": {"collection_id": _LAYER}},
+    ("/collections/{collection_id}/tiles/WebMercatorQuad", "get"): {
+        "description": ("The layer's WebMercatorQuad vector tileset: its tile matrix set, the "
+                        "limits of each tile matrix (0 to 22) and the templated tile link."),
+        "parameters": {"collection_id": _LAYER}},
+    ("/collections/{collection_id}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}", "get"): {
+        "description": (
+            "One Mapbox vector tile of the layer: its features that meet the tile (with a 64-unit "
+            "buffer), in EPSG:3857, simplified to half a pixel of the zoom, with the layer's fields "
+            "and `fid` as properties. 204 when no feature meets the tile; 304 for a matching "
+            "`If-None-Match`. Features without a geometry are never in a tile."),
+        "parameters": {"collection_id": _LAYER, "tileMatrix": ("Zoom level, 0-22.", 10),
+                       "tileRow": ("Row, from the north, 0 to 2^tileMatrix - 1.", 391),
+                       "tileCol": ("Column, from the west, 0 to 2^tileMatrix - 1.", 845)}},
+})
