@@ -45,6 +45,14 @@ def store() -> LayerStore:
     return LayerStore.from_gpkg(DEFAULT_GPKG)
 
 
+@pytest.fixture()
+def tmp_store(tmp_path) -> LayerStore:
+    """A writable copy of the embedded GeoPackage, for tests that import, edit or break it."""
+    path = tmp_path / "planmap.gpkg"
+    shutil.copy(DEFAULT_GPKG, path)
+    return LayerStore.from_gpkg(path)
+
+
 @pytest.fixture(scope="session")
 def app(store):
     return create_app(store)

@@ -2,7 +2,6 @@
 checks and joins, and OWSLib doing the same over real HTTP with a token."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 from fastapi.testclient import TestClient
@@ -10,8 +9,6 @@ from fastapi.testclient import TestClient
 from conftest import serving
 from planmap.api.app import create_app
 from planmap.auth import create_token
-from planmap.config import DEFAULT_GPKG
-from planmap.store import LayerStore
 
 SITE = [117.3912, 38.9923]
 
@@ -22,11 +19,9 @@ def _feature(name="编辑测试泵站", coords=SITE, **props):
 
 
 @pytest.fixture()
-def env(tmp_path):
-    path = tmp_path / "planmap.gpkg"
-    shutil.copy(DEFAULT_GPKG, path)
-    store = LayerStore.from_gpkg(path)
-    token = create_token(path, "editor1", "editor")
+def env(tmp_store):
+    store = tmp_store
+    token = create_token(store.path, "editor1", "editor")
     return store, TestClient(create_app(store), headers={"Authorization": f"Bearer {token}"}), token
 
 

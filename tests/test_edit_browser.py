@@ -4,27 +4,21 @@ from __future__ import annotations
 
 import contextlib
 
-import shutil
 
 import pytest
 
 from conftest import serving
 from planmap.api.app import create_app
 from planmap.auth import create_token
-from planmap.config import DEFAULT_GPKG
-from planmap.store import LayerStore
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture()
-def served(tmp_path):
-    path = tmp_path / "planmap.gpkg"
-    shutil.copy(DEFAULT_GPKG, path)
-    store = LayerStore.from_gpkg(path)
-    token = create_token(path, "map.editor", "editor")
-    with serving(create_app(store)) as url:
-        yield store, token, url
+def served(tmp_store):
+    token = create_token(tmp_store.path, "map.editor", "editor")
+    with serving(create_app(tmp_store)) as url:
+        yield tmp_store, token, url
 
 
 def test_an_editor_edits_moves_and_restores_a_project_on_the_map(served, browser):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 import sys
 
@@ -11,7 +10,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from planmap.api.app import create_app
-from planmap.config import DEFAULT_GPKG
 from planmap.geo.chinese_coords import convert
 from planmap.imports import import_projects
 from planmap.imports import gpkg_write
@@ -20,13 +18,6 @@ from planmap.store import LayerStore
 from bearer import bearer
 
 HEADER = "项目名称,类别,区,总投资（亿元）,经度,纬度,坐标系,地点,负责单位\n"
-
-
-@pytest.fixture()
-def tmp_store(tmp_path) -> LayerStore:
-    path = tmp_path / "planmap.gpkg"
-    shutil.copy(DEFAULT_GPKG, path)
-    return LayerStore.from_gpkg(path)
 
 
 def thousand_rows_with_ten_bad() -> tuple[str, set[tuple[int, str]]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import io
-import shutil
 import time
 import zipfile
 
@@ -18,19 +17,12 @@ from bearer import bearer
 from planmap.api import project_routes
 from planmap.api.app import create_app
 from planmap.api.errors import ProblemError
-from planmap.config import DEFAULT_GPKG, ImportLimits
+from planmap.config import ImportLimits
 from planmap.imports import import_projects
 from planmap.imports.table import TableLimit, read_table
 from planmap.store import LayerStore
 
 HEADER = "项目名称,类别,区,总投资（亿元）,经度,纬度,坐标系,地点\n"
-
-
-@pytest.fixture()
-def tmp_store(tmp_path) -> LayerStore:
-    path = tmp_path / "planmap.gpkg"
-    shutil.copy(DEFAULT_GPKG, path)
-    return LayerStore.from_gpkg(path)
 
 
 @pytest.fixture()

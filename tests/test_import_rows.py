@@ -1,22 +1,13 @@
 """What an import says about each row: every problem, district warnings, content keys, origin."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
-from planmap.config import DEFAULT_GPKG
 from planmap.imports import import_projects
 from planmap.store import LayerStore
 
 HEADER = "项目名称,类别,区,总投资（亿元）,经度,纬度,坐标系,地点,备注\n"
-
-
-@pytest.fixture()
-def tmp_store(tmp_path) -> LayerStore:
-    path = tmp_path / "planmap.gpkg"
-    shutil.copy(DEFAULT_GPKG, path)
-    return LayerStore.from_gpkg(path)
 
 
 def _problems(report, row):

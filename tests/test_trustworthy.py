@@ -183,17 +183,12 @@ def test_the_api_and_the_html_report_give_the_same_graded_verdict(client, store)
     assert "生态屏障管控分区" in html and "示意边界" in html
 
 
-def test_an_imported_row_known_only_to_its_district_gets_no_point(tmp_path, client):
+def test_an_imported_row_known_only_to_its_district_gets_no_point(tmp_store):
     """The import follows the build: a district-only row is stored without a point, counted in its
     district, and in no zone; a row at a town gets the town's point."""
-    import shutil
-
-    from planmap.config import DEFAULT_GPKG
     from planmap.imports import import_projects
 
-    path = tmp_path / "planmap.gpkg"
-    shutil.copy(DEFAULT_GPKG, path)
-    local = LayerStore.from_gpkg(path)
+    local = tmp_store
     before = int((local.get("projects").gdf["district"] == "津南区").sum())
     text = "项目名称,所在区,地点\n津南区全域口袋公园提升,津南区,\n咸水沽镇文化中心,津南区,咸水沽\n"
     report = import_projects(text.encode("utf-8"), "清单.csv", local)
