@@ -103,19 +103,32 @@ function fieldValue(ctx, f, v) {
   return fmt(v);
 }
 
+/* The long texts of a feature (source, note, quote): in their own block, so that when a served
+ * page fetches them after the details opened, only this block changes and whatever the planner
+ * is doing in the panel meanwhile (an edit form, a move) is left alone. */
+function longTexts(ctx, spec, p) {
+  const {T} = ctx, out = [];
+  const source = spec.fields.find((f) => f.name === 'source');
+  if (p.source && source) out.push('<p class="pm-source"><b>' + esc(ctx.en ? source.en : source.zh) + '</b> ' + esc(p.source) + '</p>');
+  if (p.note) out.push('<p class="pm-note-text"><b>' + esc(ctx.en ? T.note : T.noteEn) + '</b> ' + esc(p.note) + '</p>');
+  if (p.quote) out.push('<blockquote class="pm-quote"><b>' + esc(T.quote) + '</b><br>' + esc(p.quote) + '</blockquote>');
+  return out.join('');
+}
+
+const LONG_TEXTS = ['source', 'note', 'quote'];
+
 export function createDetails(ctx) {
-  const {T, specs} = ctx;
+  const {specs} = ctx;
   let shown = null;
   function showFeature(layerId, p, lyr) {
     const spec = specs[layerId], rows = [];
     spec.fields.forEach((f) => {
-      const v = p[f.name]; if (v == null || v === '' || f.name === 'quote' || f.name === 'note') return;
+      const v = p[f.name]; if (v == null || v === '' || LONG_TEXTS.indexOf(f.name) >= 0) return;
       rows.push('<tr><th>' + esc(ctx.en ? f.en : f.zh) + '</th><td>' + esc(fieldValue(ctx, f, v)) + '</td></tr>');
     });
     const out = ['<h4>' + esc(p.name) + ' <small>' + esc(ctx.title(spec)) + '</small></h4><table>' + rows.join('') + '</table>'];
     if (p._notice) out.unshift('<p class="pm-notice" id="pm-noloc">' + esc(p._notice) + '</p>');
-    if (p.note) out.push('<p class="pm-note-text"><b>' + esc(ctx.en ? T.note : T.noteEn) + '</b> ' + esc(p.note) + '</p>');
-    if (p.quote) out.push('<blockquote class="pm-quote"><b>' + esc(T.quote) + '</b><br>' + esc(p.quote) + '</blockquote>');
+    out.push('<div class="pm-long">' + longTexts(ctx, spec, p) + '</div>');
     if (ctx.cfg.inside[layerId] || (spec.geometry === 'polygon' && !ctx.cfg.projects_present)) out.push(projectsInside(ctx, layerId, p.fid));
     const info = document.getElementById('pm-info');
     info.innerHTML = out.join('');
@@ -138,7 +151,8 @@ export function createDetails(ctx) {
           if (!f || !f.properties) return;
           cfg.deferred_fields.forEach((k) => { p[k] = f.properties[k]; });
           p._full = true;
-          if (shown && shown[1] === p) showFeature(...shown);
+          const block = info.querySelector('.pm-long');
+          if (shown && shown[1] === p && block) block.innerHTML = longTexts(ctx, spec, p);
         })
         .catch(() => {});
     }
