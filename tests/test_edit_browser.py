@@ -48,6 +48,7 @@ def test_an_editor_edits_moves_and_restores_a_project_on_the_map(served, browser
         assert store.get("projects").gdf.loc[fid, "period"] == "2030"
         # move: click "move", then the new site on the map (a point in 滨海新区)
         page.click("form.pm-edit .pm-edit-move")
+        page.wait_for_selector("form.pm-edit[data-moving='1']")  # listening for the site's click
         # (Leaflet's own click event at the site: a mouse click there may land on a cluster)
         page.evaluate("PlanMap.map.fire('click', {latlng: L.latLng(39.02, 117.70)}) && 1")
         page.wait_for_function("document.querySelector('.pm-edit-status') && "

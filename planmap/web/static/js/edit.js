@@ -95,7 +95,11 @@ export function enableEditing(ctx, showFeature) {
       m.once('dragend', () => { m.dragging.disable(); map.off('click', onClick); place(m.getLatLng()); });
     }
     function onClick(e) { if (m && m.dragging) m.dragging.disable(); place(e.latlng); }
-    setTimeout(() => map.once('click', onClick), 0);  // not the click that pressed the button
+    setTimeout(() => {  // not the click that pressed the button
+      map.once('click', onClick);
+      const form = document.querySelector('form.pm-edit');
+      if (form) form.dataset.moving = '1';  // the next map click places the project
+    }, 0);
   }
 
   async function history(fid, box) {
